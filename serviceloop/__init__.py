@@ -1,0 +1,1 @@
+"""ServiceLoop: ISO/IEC 20000-1 service management."""

@@ -1,0 +1,102 @@
+"""Outbound notification channels.
+
+A channel turns a stored notification into a message somewhere else. E-mail is built in;
+the generic signed webhook is the base later channels (WeCom, DingTalk, Feishu robots)
+build on. ``send`` raises on failure so the queue retries the delivery.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.request
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from serviceloop.core.models import Notification
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, notification: Notification, address: str) -> None: ...
+
+
+class EmailChannel:
+    """HTML + plain-text e-mail in the recipient's language."""
+
+    name = "email"
+
+    def send(self, notification: Notification, address: str) -> None:
+        recipient = notification.recipient
+        context = {
+            "notification": notification,
+            "recipient": recipient,
+            "link": f"{settings.SITE_URL}{notification.url}" if notification.url else "",
+        }
+        with translation.override(recipient.language or settings.LANGUAGE_CODE):
+            text = render_to_string("core/email/notification.txt", context)
+            html = render_to_string("core/email/notification.html", context)
+        message = EmailMultiAlternatives(
+            subject=notification.subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[address],
+            headers={"X-ServiceLoop-Kind": notification.kind},
+        )
+        message.attach_alternative(html, "text/html")
+        message.send(fail_silently=False)
+
+
+class WebhookChannel:
+    """POST a JSON body signed with HMAC-SHA256 (header X-ServiceLoop-Signature)."""
+
+    name = "webhook"
+
+    def __init__(self, secret: str = "", timeout: float = 10.0):
+        self.secret = secret
+        self.timeout = timeout
+
+    def payload(self, notification: Notification) -> bytes:
+        return json.dumps(
+            {
+                "kind": notification.kind,
+                "subject": notification.subject,
+                "body": notification.body,
+                "url": f"{settings.SITE_URL}{notification.url}" if notification.url else "",
+                "created_at": notification.created_at.isoformat(),
+            },
+            ensure_ascii=False,
+        ).encode()
+
+    def send(self, notification: Notification, address: str) -> None:
+        if not address.startswith(("https://", "http://")):
+            raise ValueError(f"not an http(s) address: {address}")
+        body = self.payload(notification)
+        timestamp = str(int(time.time()))
+        signature = hmac.new(
+            self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
+        ).hexdigest()
+        request = urllib.request.Request(  # noqa: S310 - scheme checked above
+            address,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "X-ServiceLoop-Timestamp": timestamp,
+                "X-ServiceLoop-Signature": f"sha256={signature}",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            if response.status >= 300:
+                raise RuntimeError(f"webhook answered {response.status}")
+
+
+CHANNELS: dict[str, Channel] = {
+    "email": EmailChannel(),
+    "webhook": WebhookChannel(secret=getattr(settings, "WEBHOOK_SECRET", "")),
+}

@@ -1,0 +1,195 @@
+"""Forms of the core screens. They parse input; the services decide."""
+
+import json
+import zoneinfo
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from serviceloop.core.models import Calendar, CalendarDay, Organisation, Team, User
+from serviceloop.core.roles import Role
+
+
+class BootstrapMixin:
+    """Give every widget Bootstrap's classes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def time_zone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+
+
+class LoginForm(BootstrapMixin, AuthenticationForm):
+    pass
+
+
+class OrganisationForm(BootstrapMixin, forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "kind",
+            "name",
+            "short_name",
+            "time_zone",
+            "calendar",
+            "email_domain",
+            "is_active",
+        ]
+
+
+class OrganisationEditForm(OrganisationForm):
+    class Meta(OrganisationForm.Meta):
+        fields = ["name", "short_name", "time_zone", "calendar", "email_domain", "is_active"]
+
+
+class PersonForm(BootstrapMixin, forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices, required=False)
+
+    class Meta:
+        model = User
+        fields = [
+            "first_name",
+            "last_name",
+            "display_name",
+            "email",
+            "phone",
+            "role",
+            "language",
+            "time_zone",
+            "is_active",
+        ]
+
+
+class PersonCreateForm(PersonForm):
+    username = forms.CharField(label=_("user name"), max_length=150)
+    organisation = forms.ModelChoiceField(
+        label=_("organisation"), queryset=Organisation.objects.all()
+    )
+    password = forms.CharField(
+        label=_("initial password"),
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text=_("Leave empty to let the person set one through password reset."),
+    )
+
+    class Meta(PersonForm.Meta):
+        fields = ["username", "organisation", *PersonForm.Meta.fields]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].initial = Role.AGENT
+
+
+class ProfileForm(BootstrapMixin, forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices, required=False)
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "display_name", "phone", "language", "time_zone"]
+
+
+class TeamForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["organisation", "name", "description", "email", "lead", "members", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True)
+        staff = User.objects.filter(is_active=True).select_related("organisation")
+        self.fields["lead"].queryset = staff
+        self.fields["members"].queryset = staff
+
+
+class TeamEditForm(TeamForm):
+    class Meta(TeamForm.Meta):
+        fields = ["name", "description", "email", "lead", "members", "is_active"]
+
+
+class CalendarForm(BootstrapMixin, forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
+    weekly_hours = forms.CharField(
+        label=_("weekly hours"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            'Custom calendars only: JSON, weekday (0 = Monday) to intervals, e.g. {"5": "09:00-12:00"}.'
+        ),
+    )
+
+    class Meta:
+        model = Calendar
+        fields = ["name", "label", "preset", "time_zone", "hours", "weekly_hours", "is_active"]
+
+    def clean_weekly_hours(self):
+        text = self.cleaned_data.get("weekly_hours") or ""
+        if not text.strip():
+            return {}
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(_("Not valid JSON: %s") % exc.msg) from exc
+        if not isinstance(value, dict) or not all(
+            k in {str(d) for d in range(7)} and isinstance(v, str) for k, v in value.items()
+        ):
+            raise forms.ValidationError(
+                _("Use weekday numbers 0–6 as keys and interval text as values.")
+            )
+        return value
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.weekly_hours:
+            self.initial["weekly_hours"] = json.dumps(self.instance.weekly_hours)
+
+
+class CalendarEditForm(CalendarForm):
+    class Meta(CalendarForm.Meta):
+        fields = ["label", "preset", "time_zone", "hours", "weekly_hours", "is_active"]
+
+
+class CalendarDayForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "name"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+
+class DeadlineCheckForm(BootstrapMixin, forms.Form):
+    start = forms.DateTimeField(
+        label=_("start"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    minutes = forms.DecimalField(
+        label=_("business minutes"), min_value=0, max_digits=12, decimal_places=2
+    )
+
+
+class AuditFilterForm(BootstrapMixin, forms.Form):
+    object_type = forms.CharField(label=_("object type"), required=False)
+    object_id = forms.CharField(label=_("object id"), required=False)
+    actor = forms.CharField(label=_("actor"), required=False)
+    date_from = forms.DateField(
+        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class AttachmentForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(label=_("file"))
+    is_internal = forms.BooleanField(label=_("internal (staff only)"), required=False)

@@ -1,0 +1,68 @@
+"""Notifications: the in-app centre and deliveries over outbound channels.
+
+``notify`` renders each message in the recipient's own language, stores it, and queues
+its deliveries after the transaction commits (a rolled-back change notifies nobody).
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from serviceloop.core.audit import audit_record
+from serviceloop.core.models import Delivery, Notification
+
+
+def _render(kind: str, context: dict, recipient) -> tuple[str, str]:
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        text = render_to_string(
+            f"core/notifications/{kind}.txt", {**context, "recipient": recipient}
+        ).strip()
+    subject, _sep, body = text.partition("\n")
+    return subject.strip()[:250], body.strip()
+
+
+def notify(
+    *, recipients, kind: str, context: dict | None = None, url: str = ""
+) -> list[Notification]:
+    """Create one notification per active recipient and queue its e-mail delivery.
+
+    The template ``core/notifications/<kind>.txt`` gives the subject (first line) and the
+    body, rendered in each recipient's language. Must run inside the change's transaction.
+    """
+    from serviceloop.core.tasks import deliver_notification
+
+    context = context or {}
+    created = []
+    now = timezone.now()
+    for recipient in {r.pk: r for r in recipients if r is not None and r.is_active}.values():
+        subject, body = _render(kind, context, recipient)
+        notification = Notification.objects.create(
+            recipient=recipient, kind=kind, subject=subject, body=body, url=url, created_at=now
+        )
+        if recipient.email:
+            Delivery.objects.create(
+                notification=notification, channel="email", address=recipient.email
+            )
+            transaction.on_commit(lambda pk=notification.pk: deliver_notification(pk), robust=True)
+        created.append(notification)
+    return created
+
+
+def notification_mark_read(*, actor, notification: Notification | None = None) -> int:
+    """Mark one notification (or, with none given, all of the actor's) as read."""
+    queryset = Notification.objects.visible_to(actor).unread()
+    if notification is not None:
+        queryset = queryset.filter(pk=notification.pk)
+    with transaction.atomic():
+        count = queryset.update(read_at=timezone.now())
+        if count:
+            audit_record(
+                actor=actor,
+                verb="notification.read",
+                object_type="core.notification",
+                object_id=notification.pk if notification else "all",
+                organisation=actor.organisation,
+                payload={"count": count},
+            )
+    return count
