@@ -47,15 +47,15 @@ def calendar_detail(request, pk):
     calendar = get_calendar_for(request.user, pk)
     engine = calendar.engine()
     spec = engine.spec
-    zone = engine.zone
+    zone = engine.tz
     this_year = timezone.now().astimezone(zone).year
     check = DeadlineCheckForm(request.GET or None)
     deadline = None
-    if request.GET and check.is_valid():
-        start = check.cleaned_data["start"]
-        if timezone.is_naive(start):
-            start = start.replace(tzinfo=zone)
-        deadline = engine.add(start.astimezone(zone), check.cleaned_data["minutes"])
+    with timezone.override(zone):  # the start is wall-clock time in the calendar's zone
+        if request.GET and check.is_valid():
+            start = check.cleaned_data["start"]
+            deadline = engine.add(start.astimezone(zone), check.cleaned_data["minutes"])
+            deadline = deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
     years = (this_year, this_year + 1)
     context = {
         "calendar": calendar,
@@ -64,7 +64,7 @@ def calendar_detail(request, pk):
         "holidays": sorted(d for d in spec.holidays if d.year in years),
         "extra_workdays": sorted(d for d in spec.extra_workdays if d.year in years),
         "years": years,
-        "warnings": engine.warnings(years=years) if _accepts_years(engine) else engine.warnings(),
+        "warnings": engine.warnings(years=years),
         "days": calendar.days.all(),
         "day_form": CalendarDayForm(),
         "check_form": check,
@@ -72,12 +72,6 @@ def calendar_detail(request, pk):
         "can_edit": user_can(request.user, Capability.ADMINISTER),
     }
     return render(request, "core/calendar_detail.html", context)
-
-
-def _accepts_years(engine) -> bool:
-    import inspect
-
-    return "years" in inspect.signature(engine.warnings).parameters
 
 
 @login_required

@@ -96,7 +96,7 @@ class Command(BaseCommand):
         except (KeyError, ValueError) as exc:
             message = exc.args[0] if exc.args else str(exc)
             raise CommandError(f"calendar {calendar!r}: {message}") from exc
-        zone = engine.zone
+        zone = engine.tz
         if stdin:
             for line in sys.stdin:
                 if not line.strip():
