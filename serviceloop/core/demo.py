@@ -56,7 +56,12 @@ CALENDARS = (
         "preset": "",
         "weekly_hours": {str(day): "08:00-20:00" for day in range(6)},
     },
-    {"name": "gb-workdays", "label": "UK working days", "preset": "GB-workdays", "time_zone": "Europe/London"},
+    {
+        "name": "gb-workdays",
+        "label": "UK working days",
+        "preset": "GB-workdays",
+        "time_zone": "Europe/London",
+    },
 )
 
 

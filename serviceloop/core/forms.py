@@ -109,8 +109,11 @@ class TeamForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True)
+        if "organisation" in self.fields:
+            self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True)
         staff = User.objects.filter(is_active=True).select_related("organisation")
+        if self.instance.pk:  # an existing team: only its organisation's people
+            staff = staff.filter(organisation_id=self.instance.organisation_id)
         self.fields["lead"].queryset = staff
         self.fields["members"].queryset = staff
 

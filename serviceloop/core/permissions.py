@@ -33,7 +33,13 @@ def require(user, capability: Capability) -> None:
 def _get_visible(queryset, user, **lookup):
     try:
         return queryset.visible_to(user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+    except (
+        queryset.model.DoesNotExist,
+        ValueError,
+        TypeError,
+        OverflowError,
+        ValidationError,
+    ) as exc:
         raise Http404 from exc
 
 

@@ -4,10 +4,12 @@ import logging
 
 from django.db.models import F
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from serviceloop.core.channels import CHANNELS
 from serviceloop.core.models import Delivery
+from serviceloop.core.services.calendars import calendar_schedule_warn
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +57,9 @@ def deliver_notification(notification_id: int) -> int:
     if failures:
         raise RuntimeError("; ".join(failures))
     return sent
+
+
+@db_periodic_task(crontab(hour=9, minute=5))
+def calendar_schedule_check() -> int:
+    """Every morning: warn administrators of calendars without a confirmed holiday schedule."""
+    return calendar_schedule_warn(today=timezone.localdate())

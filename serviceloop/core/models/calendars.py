@@ -89,6 +89,28 @@ class Calendar(models.Model):
             spec, holidays=frozenset(holidays), extra_workdays=frozenset(workdays)
         )
 
+    def year_warnings(self, years) -> list[str]:
+        """Translated caveats for ``years``: holidays only estimated, or no holiday data."""
+        spec = self.engine().spec
+        estimated = {year for year, _note in spec.year_notes}
+        covered = spec.holiday_years
+        messages = []
+        for year in sorted(set(years)):
+            if year in estimated:
+                messages.append(
+                    _(
+                        "No confirmed holiday schedule for %(year)s yet: holidays are estimated "
+                        "and there are no make-up workdays. Add the official days by hand once "
+                        "they are published."
+                    )
+                    % {"year": year}
+                )
+            elif covered is not None and not covered[0] <= year <= covered[1]:
+                messages.append(
+                    _("No holiday data for %(year)s: only the weekly hours apply.") % {"year": year}
+                )
+        return messages
+
     def engine(self):
         """A BusinessCalendar for this calendar, cached per process until the calendar changes."""
         from serviceloop.core.business_time import BusinessCalendar

@@ -26,6 +26,8 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Same key, same recipient: notified once only (warnings, escalations, reminders).
+    dedupe_key = models.CharField(max_length=200, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -34,6 +36,13 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["recipient", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_once_per_key",
+            )
+        ]
 
     def __str__(self):
         return self.subject

@@ -99,3 +99,34 @@ def calendar_day_remove(*, actor, calendar: Calendar, date: datetime.date) -> No
             audit_record(
                 actor=actor, verb="calendar.day_removed", obj=calendar, payload={"date": date}
             )
+
+
+def calendar_schedule_warn(*, today: datetime.date) -> int:
+    """Tell the provider administrators, once per calendar and warning, when a calendar in
+    use has no confirmed holiday schedule for this year or (from November on) the next.
+
+    Idempotent: the notification's dedupe key is the calendar, the year and the warning.
+    Returns the number of notifications created.
+    """
+    from serviceloop.core.models import User
+    from serviceloop.core.roles import Role
+    from serviceloop.core.services.notifications import notify
+
+    years = (today.year, today.year + 1) if today.month >= 11 else (today.year,)
+    admins = list(User.objects.filter(role=Role.PROVIDER_ADMIN, is_active=True))
+    created = 0
+    for calendar in Calendar.objects.filter(is_active=True):
+        for year in years:
+            if not calendar.year_warnings([year]):
+                continue
+            with transaction.atomic():
+                created += len(
+                    notify(
+                        recipients=admins,
+                        kind="calendar_unconfirmed",
+                        context={"calendar": calendar, "year": year},
+                        url=f"/calendars/{calendar.pk}/",
+                        dedupe_key=f"calendar-unconfirmed:{calendar.pk}:{year}",
+                    )
+                )
+    return created

@@ -5,7 +5,7 @@ its deliveries after the transaction commits (a rolled-back change notifies nobo
 """
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -23,12 +23,19 @@ def _render(kind: str, context: dict, recipient) -> tuple[str, str]:
 
 
 def notify(
-    *, recipients, kind: str, context: dict | None = None, url: str = ""
+    *,
+    recipients,
+    kind: str,
+    context: dict | None = None,
+    url: str = "",
+    dedupe_key: str = "",
 ) -> list[Notification]:
     """Create one notification per active recipient and queue its e-mail delivery.
 
     The template ``core/notifications/<kind>.txt`` gives the subject (first line) and the
-    body, rendered in each recipient's language. Must run inside the change's transaction.
+    body, rendered in each recipient's language. With ``dedupe_key``, a recipient who already
+    has a notification with that key gets nothing new, even when two workers race (the
+    database's unique constraint decides). Must run inside the change's transaction.
     """
     from serviceloop.core.tasks import deliver_notification
 
@@ -37,9 +44,25 @@ def notify(
     now = timezone.now()
     for recipient in {r.pk: r for r in recipients if r is not None and r.is_active}.values():
         subject, body = _render(kind, context, recipient)
-        notification = Notification.objects.create(
-            recipient=recipient, kind=kind, subject=subject, body=body, url=url, created_at=now
+        notification = Notification(
+            recipient=recipient,
+            kind=kind,
+            subject=subject,
+            body=body,
+            url=url,
+            created_at=now,
+            dedupe_key=dedupe_key,
         )
+        if dedupe_key:
+            if Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    notification.save()
+            except IntegrityError:
+                continue  # another worker notified this recipient a moment ago
+        else:
+            notification.save()
         if recipient.email:
             Delivery.objects.create(
                 notification=notification, channel="email", address=recipient.email

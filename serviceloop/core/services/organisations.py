@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from serviceloop.core.audit import audit_record, field_changes, snapshot
 from serviceloop.core.models import Organisation, OrganisationKind, Team, User
 from serviceloop.core.permissions import require
-from serviceloop.core.roles import CUSTOMER_ROLES, PROVIDER_ROLES, Capability
+from serviceloop.core.roles import CUSTOMER_ROLES, PROVIDER_ROLES, Capability, Role
 
 ORGANISATION_FIELDS = ("name", "short_name", "time_zone", "calendar", "email_domain", "is_active")
 PERSON_FIELDS = (
@@ -34,6 +34,11 @@ def _check_role_fits_organisation(role: str, organisation: Organisation) -> None
 
 def _full_clean(instance, **kwargs):
     instance.full_clean(**kwargs)
+
+
+def _derive_admin_site_access(person: User) -> None:
+    """The (read-only) Django admin is open to provider administrators only."""
+    person.is_staff = person.is_superuser = person.role == Role.PROVIDER_ADMIN
 
 
 def organisation_create(*, actor, kind: str, name: str, **fields) -> Organisation:
@@ -91,6 +96,7 @@ def person_create(
         require(actor, Capability.ADMINISTER)
     person = User(organisation=organisation, username=username, role=role, **fields)
     _check_role_fits_organisation(role, organisation)
+    _derive_admin_site_access(person)
     if password:
         validate_password(password, person)
         person.set_password(password)
@@ -123,6 +129,7 @@ def person_update(*, actor, person: User, **fields) -> User:
             setattr(person, name, value)
         if person.organisation is not None:
             _check_role_fits_organisation(person.role, person.organisation)
+        _derive_admin_site_access(person)
         if actor.pk == person.pk and not person.is_active:
             raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
         _full_clean(person, exclude=["password"])

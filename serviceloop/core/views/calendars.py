@@ -64,7 +64,7 @@ def calendar_detail(request, pk):
         "holidays": sorted(d for d in spec.holidays if d.year in years),
         "extra_workdays": sorted(d for d in spec.extra_workdays if d.year in years),
         "years": years,
-        "warnings": engine.warnings(years=years),
+        "warnings": calendar.year_warnings(years),
         "days": calendar.days.all(),
         "day_form": CalendarDayForm(),
         "check_form": check,

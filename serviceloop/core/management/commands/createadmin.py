@@ -47,8 +47,6 @@ class Command(BaseCommand):
                 role=Role.PROVIDER_ADMIN,
                 password=password,
                 email=email,
-                is_staff=True,
-                is_superuser=True,
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error

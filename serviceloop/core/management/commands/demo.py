@@ -15,7 +15,9 @@ class Command(BaseCommand):
         if not passwords:
             self.stdout.write("Demo data already loaded; nothing to add.")
             return
-        self.stdout.write(self.style.SUCCESS("\nDemo accounts (passwords are shown only this once):"))
+        self.stdout.write(
+            self.style.SUCCESS("\nDemo accounts (passwords are shown only this once):")
+        )
         roles = {p.username: p for p in PEOPLE}
         for username, password in passwords.items():
             person = roles.get(username)
