@@ -52,6 +52,7 @@ format: install-test
 ## Regenerate the translation catalogues after changing user-visible text.
 messages: install-test
 	cd serviceloop && ../$(BIN)/python -m django makemessages -l zh_Hans -l en --no-location --settings serviceloop.settings_test --ignore 'static/*'
+	msgattrib --clear-fuzzy --empty -o serviceloop/locale/en/LC_MESSAGES/django.po serviceloop/locale/en/LC_MESSAGES/django.po
 	msgen -o serviceloop/locale/en/LC_MESSAGES/django.po serviceloop/locale/en/LC_MESSAGES/django.po
 	$(BIN)/python -m django compilemessages --settings serviceloop.settings_test --ignore '.venv'
 
