@@ -56,12 +56,7 @@ CALENDARS = (
         "preset": "",
         "weekly_hours": {str(day): "08:00-20:00" for day in range(6)},
     },
-    {
-        "name": "gb-workdays",
-        "label": "UK working days",
-        "preset": "GB-workdays",
-        "time_zone": "Europe/London",
-    },
+    {"name": "gb-eng-workdays", "label": "England working days", "preset": "GB-ENG-workdays"},
 )
 
 
@@ -74,7 +69,7 @@ def demo_load(write=print) -> dict[str, str]:
         for spec in CALENDARS:
             calendar = Calendar.objects.filter(name=spec["name"]).first()
             if calendar is None:
-                fields = {"time_zone": "Asia/Shanghai", **spec}
+                fields = {"time_zone": "" if spec["preset"] else "Asia/Shanghai", **spec}
                 calendar = calendar_create(
                     actor=None, name=fields.pop("name"), label=fields.pop("label"), **fields
                 )

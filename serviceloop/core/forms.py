@@ -123,8 +123,14 @@ class TeamEditForm(TeamForm):
         fields = ["name", "description", "email", "lead", "members", "is_active"]
 
 
+def calendar_time_zone_choices():
+    return [("", _("the preset's own zone")), *time_zone_choices()]
+
+
 class CalendarForm(BootstrapMixin, forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(
+        label=_("time zone"), choices=calendar_time_zone_choices, required=False
+    )
     weekly_hours = forms.CharField(
         label=_("weekly hours"),
         required=False,

@@ -32,7 +32,12 @@ class Calendar(models.Model):
         blank=True,
         help_text=_("24x7, cn-workdays or COUNTRY[-SUBDIVISION]-workdays; empty for custom hours."),
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("Empty for a preset: the preset's own zone (e.g. Europe/London for GB)."),
+    )
     hours = models.CharField(
         _("daily hours"),
         max_length=200,

@@ -19,8 +19,11 @@ def _validate_calendar(calendar: Calendar) -> None:
     """Full clean, then build the engine's spec once: a bad preset, zone or hours is an error
     on the form, never a broken calendar in the database."""
     calendar.full_clean()
+    if not calendar.time_zone and not calendar.preset:
+        raise ValidationError({"time_zone": _("A calendar with custom hours needs a time zone.")})
     try:
-        zoneinfo.ZoneInfo(calendar.time_zone)
+        if calendar.time_zone:
+            zoneinfo.ZoneInfo(calendar.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(
             {"time_zone": _("Unknown time zone: %s") % calendar.time_zone}
