@@ -121,7 +121,7 @@ def person_update(*, actor, person: User, **fields) -> User:
     if not (actor.pk == person.pk and set(fields) <= self_service):
         require(actor, Capability.ADMINISTER)
     with transaction.atomic():
-        person = User.objects.select_for_update().select_related("organisation").get(pk=person.pk)
+        person = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=person.pk)
         before = snapshot(person, PERSON_FIELDS)
         for name, value in fields.items():
             if name not in PERSON_FIELDS:

@@ -1,0 +1,65 @@
+"""Steps a user takes in the browser, shared by the journeys."""
+
+from django.utils import translation
+from playwright.sync_api import Locator, Page, expect
+
+DEMO_PASSWORD = "Demo-pass-2026!"
+
+STAFF_NAV = ["home", "organisation_list", "person_list", "team_list", "calendar_list"]
+AUDIT_NAV = [*STAFF_NAV, "audit_list"]
+CUSTOMER_NAV = ["home", "my_organisation"]
+
+
+def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the login form and wait for the signed-in layout."""
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("user-menu")).to_be_attached()  # folded away on a phone
+
+
+def sign_out(page: Page) -> None:
+    open_user_menu(page)
+    page.get_by_test_id("logout").click()
+    expect(page.get_by_test_id("login-submit")).to_be_visible()
+
+
+def open_user_menu(page: Page) -> None:
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():  # a phone: unfold the menu first
+        toggler.click()
+    page.get_by_test_id("user-menu").click()
+
+
+def nav_entries(page: Page) -> list[str]:
+    """The url names of the main navigation's entries, in order."""
+    return page.locator("[data-testid=main-nav] [data-nav]").evaluate_all(
+        "links => links.map(link => link.dataset.nav)"
+    )
+
+
+def open_nav(page: Page, url_name: str) -> None:
+    """Click a main navigation entry and wait for the page it opens."""
+    with page.expect_navigation() as navigation:
+        page.locator(f"[data-nav={url_name}]").click()
+    assert navigation.value.ok, f"{url_name}: {navigation.value.status} {page.url}"
+
+
+def page_language(page: Page) -> str:
+    return page.locator("html").get_attribute("lang")
+
+
+def field_errors(page: Page, name: str) -> Locator:
+    """The error messages shown under a form field (see _form_fields.html)."""
+    return (
+        page.locator("div.mb-3")
+        .filter(has=page.locator(f"#id_{name}"))
+        .locator(".invalid-feedback")
+    )
+
+
+def translated(text: str, language: str) -> str:
+    """``text`` as the product shows it in ``language`` (whatever the catalogue holds)."""
+    with translation.override(language):
+        return translation.gettext(text)
