@@ -217,6 +217,7 @@ USE_TZ = True
 # --- Static files and uploads ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "uploads"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -248,6 +249,8 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ServiceLoop <serviceloop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
+# Key for the HMAC-SHA256 signature of outbound webhooks (X-ServiceLoop-Signature).
+WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

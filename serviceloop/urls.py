@@ -5,8 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from serviceloop.core import api as core_api
-from serviceloop.core.forms import LoginForm
-from serviceloop.core.views import errors
+from serviceloop.core.forms import (
+    StyledPasswordChangeForm,
+    StyledPasswordResetForm,
+    StyledSetPasswordForm,
+)
+from serviceloop.core.views import account, errors
 
 router = DefaultRouter()
 router.register("organisations", core_api.OrganisationViewSet, basename="organisation")
@@ -17,12 +21,21 @@ router.register("audit-events", core_api.AuditEventViewSet, basename="audit-even
 router.register("notifications", core_api.NotificationViewSet, basename="notification")
 
 urlpatterns = [
+    path("accounts/login/", account.SignInView.as_view(), name="login"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(form_class=StyledPasswordChangeForm),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=StyledPasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=StyledSetPasswordForm),
+        name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -157,6 +157,10 @@ class OrganisationViewSet(
             raise Http404 from exc
         return permissions.get_organisation_for(self.request.user, pk, write=write)
 
+    def create(self, request, *args, **kwargs):
+        permissions.require(request.user, Capability.ADMINISTER)  # before validation: no probing
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         serializer.instance = services.organisation_create(
@@ -191,6 +195,10 @@ class PersonViewSet(
             raise Http404 from exc
         write = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return permissions.get_person_for(self.request.user, pk, write=write)
+
+    def create(self, request, *args, **kwargs):
+        permissions.require(request.user, Capability.ADMINISTER)  # before validation: no probing
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

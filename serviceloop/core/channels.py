@@ -57,9 +57,14 @@ class WebhookChannel:
 
     name = "webhook"
 
-    def __init__(self, secret: str = "", timeout: float = 10.0):
-        self.secret = secret
+    def __init__(self, secret: str | None = None, timeout: float = 10.0):
+        self._secret = secret
         self.timeout = timeout
+
+    @property
+    def secret(self) -> str:
+        """The signing key: given, or WEBHOOK_SECRET from the settings at send time."""
+        return self._secret if self._secret is not None else settings.WEBHOOK_SECRET
 
     def payload(self, notification: Notification) -> bytes:
         return json.dumps(
@@ -76,6 +81,8 @@ class WebhookChannel:
     def send(self, notification: Notification, address: str) -> None:
         if not address.startswith(("https://", "http://")):
             raise ValueError(f"not an http(s) address: {address}")
+        if not self.secret:
+            raise ValueError("WEBHOOK_SECRET is not set: webhooks are never sent unsigned")
         body = self.payload(notification)
         timestamp = str(int(time.time()))
         signature = hmac.new(
@@ -98,5 +105,5 @@ class WebhookChannel:
 
 CHANNELS: dict[str, Channel] = {
     "email": EmailChannel(),
-    "webhook": WebhookChannel(secret=getattr(settings, "WEBHOOK_SECRET", "")),
+    "webhook": WebhookChannel(),
 }

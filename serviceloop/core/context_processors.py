@@ -10,4 +10,5 @@ def navigation(request):
         "nav_entries": entries_for(user),
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
         "can_administer": user.has_capability(Capability.ADMINISTER),
+        "perms_audit": user.has_capability(Capability.READ_AUDIT_TRAIL),
     }

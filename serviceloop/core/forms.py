@@ -4,7 +4,13 @@ import json
 import zoneinfo
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.conf import settings
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.core.models import Calendar, CalendarDay, Organisation, Team, User
@@ -31,12 +37,30 @@ def time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
 
 
+def person_time_zone_choices():
+    return [("", _("the organisation's time zone")), *time_zone_choices()]
+
+
 class LoginForm(BootstrapMixin, AuthenticationForm):
     pass
 
 
+class StyledPasswordChangeForm(BootstrapMixin, PasswordChangeForm):
+    pass
+
+
+class StyledPasswordResetForm(BootstrapMixin, PasswordResetForm):
+    pass
+
+
+class StyledSetPasswordForm(BootstrapMixin, SetPasswordForm):
+    pass
+
+
 class OrganisationForm(BootstrapMixin, forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(
+        label=_("time zone"), choices=time_zone_choices, initial=settings.TIME_ZONE
+    )
 
     class Meta:
         model = Organisation
@@ -57,7 +81,9 @@ class OrganisationEditForm(OrganisationForm):
 
 
 class PersonForm(BootstrapMixin, forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices, required=False)
+    time_zone = forms.ChoiceField(
+        label=_("time zone"), choices=person_time_zone_choices, required=False
+    )
 
     class Meta:
         model = User
@@ -91,11 +117,16 @@ class PersonCreateForm(PersonForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].initial = Role.AGENT
+        chosen = str(self.initial.get("organisation") or "")
+        organisation = Organisation.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        customer = organisation is not None and not organisation.is_provider
+        self.fields["role"].initial = Role.CUSTOMER_USER if customer else Role.AGENT
 
 
 class ProfileForm(BootstrapMixin, forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices, required=False)
+    time_zone = forms.ChoiceField(
+        label=_("time zone"), choices=person_time_zone_choices, required=False
+    )
 
     class Meta:
         model = User
@@ -192,13 +223,13 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
     object_id = forms.CharField(label=_("object id"), required=False)
     actor = forms.CharField(label=_("actor"), required=False)
     date_from = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("from date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("to date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
 class AttachmentForm(BootstrapMixin, forms.Form):
     file = forms.FileField(label=_("file"))
-    is_internal = forms.BooleanField(label=_("internal (staff only)"), required=False)
+    is_internal = forms.BooleanField(label=_("Internal (staff only)"), required=False)

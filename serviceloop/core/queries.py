@@ -28,7 +28,8 @@ def people_for_list(user, *, search: str = "", organisation_id=None):
             | Q(first_name__icontains=search)
             | Q(last_name__icontains=search)
         )
-    return people.order_by("organisation__kind", "organisation__name", "username")
+    # The provider's staff first ("provider" sorts after "customer"), then each customer.
+    return people.order_by("-organisation__kind", "organisation__name", "username")
 
 
 def teams_for_list(user):

@@ -1,5 +1,6 @@
 """Background jobs of the core app (Huey)."""
 
+import datetime
 import logging
 
 from django.db.models import F
@@ -31,7 +32,7 @@ def deliver_notification(notification_id: int) -> int:
     )
     for delivery_id in list(pending.values_list("pk", flat=True)):
         claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SENDING, attempts=F("attempts") + 1
+            status=Delivery.Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
         )
         if not claimed:
             continue
@@ -63,3 +64,29 @@ def deliver_notification(notification_id: int) -> int:
 def calendar_schedule_check() -> int:
     """Every morning: warn administrators of calendars without a confirmed holiday schedule."""
     return calendar_schedule_warn(today=timezone.localdate())
+
+
+STALE_SENDING = datetime.timedelta(minutes=15)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def deliveries_requeue_stale() -> int:
+    """Put back deliveries left "sending" by a worker that died mid-send, and queue them again.
+
+    Sending takes seconds; a claim older than STALE_SENDING belongs to a dead worker. The
+    conditional UPDATE keeps two sweepers from re-queueing the same delivery twice.
+    """
+    cutoff = timezone.now() - STALE_SENDING
+    stale = list(
+        Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff).values_list(
+            "pk", "notification_id"
+        )
+    )
+    requeued = 0
+    for delivery_id, notification_id in stale:
+        if Delivery.objects.filter(
+            pk=delivery_id, status=Delivery.Status.SENDING, claimed_at__lt=cutoff
+        ).update(status=Delivery.Status.PENDING):
+            deliver_notification(notification_id)
+            requeued += 1
+    return requeued

@@ -186,9 +186,7 @@ def replay(
             if event.status in policy.stop_statuses and segment_status not in policy.stop_statuses:
                 resolution.stopped_at = event.at
             segment_status = event.status
-        if not response_stopped and (
-            event.public_response or event.status in policy.stop_statuses
-        ):
+        if not response_stopped and (event.public_response or event.status in policy.stop_statuses):
             response_stopped = True
             response.stopped_at = event.at
         if event.public_response:

@@ -113,7 +113,7 @@ class AuditChainHead(models.Model):
     """One row holding the last hash; locking it serialises appends to the chain."""
 
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
-    last_event_id = models.BigIntegerField(null=True)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit chain head")

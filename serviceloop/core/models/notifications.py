@@ -67,6 +67,7 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when a worker began sending
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:

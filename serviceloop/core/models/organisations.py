@@ -15,6 +15,7 @@ from serviceloop.core.roles import (
     Role,
     role_capabilities,
 )
+from serviceloop.core.validators import validate_time_zone
 
 
 class OrganisationKind(models.TextChoices):
@@ -40,7 +41,9 @@ class Organisation(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=OrganisationKind.choices)
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
     calendar = models.ForeignKey(
         "core.Calendar",
         verbose_name=_("business calendar"),
@@ -62,7 +65,10 @@ class Organisation(models.Model):
         constraints = [
             # One provider per installation: the customers are everyone else.
             models.UniqueConstraint(
-                fields=["kind"], condition=Q(kind="provider"), name="one_provider_organisation"
+                fields=["kind"],
+                condition=Q(kind="provider"),
+                name="one_provider_organisation",
+                violation_error_message=_("There is already a provider organisation."),
             )
         ]
 
@@ -107,7 +113,13 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Empty: the organisation's time zone."),
+    )
 
     objects = ServiceLoopUserManager()
 

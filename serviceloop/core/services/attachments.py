@@ -34,6 +34,21 @@ def sniff_content_type(head: bytes) -> str:
     return "text/plain"
 
 
+WRITE_CAPABILITIES = frozenset(
+    {Capability.OPERATE, Capability.ADMINISTER, Capability.MANAGE_SYSTEM, Capability.AUDIT}
+)
+
+
+def can_attach(user, organisation) -> bool:
+    """Staff who write records may attach files anywhere; read-only staff (top management)
+    may not; a customer only to his own organisation's records."""
+    if not user.is_authenticated:
+        return False
+    if user.has_capability(Capability.STAFF):
+        return bool(user.capabilities & WRITE_CAPABILITIES)
+    return organisation.pk == user.organisation_id
+
+
 def attachment_add(
     *, actor, organisation, uploaded_file, target=None, is_internal: bool = False
 ) -> Attachment:
@@ -42,9 +57,9 @@ def attachment_add(
     Rejects files over ATTACHMENT_MAX_BYTES and empty files. A customer can only attach to
     his own organisation's records and never marks a file internal.
     """
+    if not can_attach(actor, organisation):
+        raise PermissionDenied
     if not actor.has_capability(Capability.STAFF):
-        if organisation.pk != actor.organisation_id:
-            raise PermissionDenied
         is_internal = False
     size = uploaded_file.size
     if size == 0:

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record, field_changes, snapshot
@@ -49,14 +49,24 @@ def organisation_create(*, actor, kind: str, name: str, **fields) -> Organisatio
     if kind == OrganisationKind.PROVIDER and Organisation.objects.filter(kind=kind).exists():
         raise ValidationError({"kind": _("There is already a provider organisation.")})
     _full_clean(organisation)
-    with transaction.atomic():
-        organisation.save()
-        audit_record(
-            actor=actor,
-            verb="organisation.created",
-            obj=organisation,
-            payload=snapshot(organisation, ("kind", *ORGANISATION_FIELDS)),
-        )
+    try:
+        with transaction.atomic():
+            organisation.save()
+            audit_record(
+                actor=actor,
+                verb="organisation.created",
+                obj=organisation,
+                payload=snapshot(organisation, ("kind", *ORGANISATION_FIELDS)),
+            )
+    except IntegrityError as exc:
+        # Created by someone else a moment ago (a race past the checks): the constraints decide.
+        if kind == OrganisationKind.PROVIDER and Organisation.objects.filter(kind=kind).exists():
+            raise ValidationError({"kind": _("There is already a provider organisation.")}) from exc
+        if Organisation.objects.filter(name=name).exists():
+            raise ValidationError(
+                {"name": _("An organisation with this name already exists.")}
+            ) from exc
+        raise
     return organisation
 
 
@@ -121,7 +131,11 @@ def person_update(*, actor, person: User, **fields) -> User:
     if not (actor.pk == person.pk and set(fields) <= self_service):
         require(actor, Capability.ADMINISTER)
     with transaction.atomic():
-        person = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=person.pk)
+        person = (
+            User.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=person.pk)
+        )
         before = snapshot(person, PERSON_FIELDS)
         for name, value in fields.items():
             if name not in PERSON_FIELDS:

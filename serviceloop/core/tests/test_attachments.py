@@ -101,7 +101,11 @@ def test_nobody_attaches_to_an_organisation_he_cannot_see(uploader, people, uplo
 
     response = upload(user, people.customer_a, "x.txt", b"x")
 
-    assert response.status_code == 404
+    # Outsiders learn nothing (404); the anonymous are sent to sign in first.
+    if user is None:
+        assert response.redirect_chain[0][0].startswith(reverse("login"))
+    else:
+        assert response.status_code == 404
     assert not Attachment.objects.exists()
     assert stored_files(settings) == []
 
@@ -201,3 +205,11 @@ def test_an_attachment_is_not_reachable_as_a_static_media_url(people, upload, cl
     assert response.status_code == 404
     assert attachment.organisation == Organisation.objects.get(pk=people.customer_a.pk)
     assert attachment.content_type == ContentType.objects.get_for_model(Organisation)
+
+
+def test_read_only_staff_may_not_attach(people, upload, settings):
+    response = upload(people.top, people.customer_a, "x.txt", b"x")
+
+    assert response.status_code == 403
+    assert not Attachment.objects.exists()
+    assert stored_files(settings) == []

@@ -296,7 +296,8 @@ def test_the_webhook_channel_signs_its_body(db, webhook_server, settings):
     assert payload["url"] == "https://sl.example.org/incidents/1/"
 
 
-def test_a_webhook_answering_an_error_is_retried(db, webhook_server):
+def test_a_webhook_answering_an_error_is_retried(db, webhook_server, settings):
+    settings.WEBHOOK_SECRET = "s3cret"
     url, receiver = webhook_server
     receiver.status = 500
     delivery = DeliveryFactory(channel="webhook", address=url)
@@ -316,7 +317,8 @@ def test_a_webhook_address_must_be_http(db):
         WebhookChannel(secret="x").send(notification, "file:///etc/passwd")
 
 
-def test_a_webhook_delivery_is_sent_through_the_queue(db, webhook_server):
+def test_a_webhook_delivery_is_sent_through_the_queue(db, webhook_server, settings):
+    settings.WEBHOOK_SECRET = "s3cret"
     url, receiver = webhook_server
     delivery = DeliveryFactory(channel="webhook", address=url)
 
@@ -327,12 +329,6 @@ def test_a_webhook_delivery_is_sent_through_the_queue(db, webhook_server):
     assert json.loads(receiver.received[0][1])["subject"] == delivery.notification.subject
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the registered webhook channel takes settings.WEBHOOK_SECRET once at import "
-    "(channels.py:101) and settings.py never defines it, so every delivery is signed with "
-    "an empty key",
-)
 def test_webhook_deliveries_are_signed_with_the_configured_secret(db, webhook_server, settings):
     url, receiver = webhook_server
     settings.WEBHOOK_SECRET = "configured-secret"
@@ -371,3 +367,17 @@ def test_opening_a_notification_follows_only_a_local_link(people, client_for):
     assert client.post(reverse("notification_open", args=[foreign.pk])).url == reverse(
         "notification_list"
     )
+
+
+def test_without_a_secret_no_webhook_is_sent_unsigned(db, webhook_server, settings):
+    settings.WEBHOOK_SECRET = ""
+    url, receiver = webhook_server
+    delivery = DeliveryFactory(channel="webhook", address=url)
+
+    with pytest.raises(RuntimeError):
+        deliver_notification.call_local(delivery.notification_id)
+
+    delivery.refresh_from_db()
+    assert receiver.received == []
+    assert delivery.status == Delivery.Status.PENDING
+    assert "WEBHOOK_SECRET" in delivery.last_error

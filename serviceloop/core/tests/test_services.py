@@ -88,12 +88,6 @@ def test_a_field_that_is_not_editable_is_a_programming_error(people, refused):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: organisation and person services accept any time zone text "
-    "(services/organisations.py: no check in organisation_create/update, person_create/update; "
-    "the model fields have no validator), so the API stores 'Mars/Olympus'",
-)
 @pytest.mark.parametrize(
     "call",
     [
@@ -119,7 +113,6 @@ def test_an_unknown_time_zone_is_refused_for_organisations_and_people(call, peop
     assert "time_zone" in error
 
 
-@pytest.mark.xfail(strict=True, reason="bug: see the time-zone test above; the API path")
 def test_the_api_refuses_an_unknown_organisation_time_zone(people, api_client_for):
     response = api_client_for(people.admin).post(
         "/api/v1/organisations/",

@@ -166,11 +166,19 @@ def test_404_renders_in_the_products_layout(people, client_for):
     assert "Customer A" not in html
 
 
+def test_an_anonymous_visitor_is_sent_to_sign_in_whether_the_record_exists_or_not(people, client):
+    missing = client.get("/organisations/999999/")
+    existing = client.get(f"/organisations/{people.customer_a.pk}/")
+
+    assert missing.status_code == existing.status_code == 302
+    assert missing["Location"] == f"{reverse('login')}?next=/organisations/999999/"
+
+
 def test_404_for_an_anonymous_visitor_offers_to_sign_in(db, client):
-    response = client.get("/organisations/999999/")
+    response = client.get("/no-such-page/")
 
     assert response.status_code == 404
-    assert f'href="{reverse("login")}?next=/organisations/999999/"' in response.content.decode()
+    assert f'href="{reverse("login")}?next=/no-such-page/"' in response.content.decode()
 
 
 def test_the_api_answers_errors_in_json_not_html(people, api_client_for):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -10,11 +11,27 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from serviceloop.core.forms import ProfileForm
+from serviceloop.core.forms import LoginForm, ProfileForm
 from serviceloop.core.models import AuditEvent, Notification, Organisation, Team, User
 from serviceloop.core.roles import Capability
 from serviceloop.core.services.organisations import person_update
 from serviceloop.core.views.helpers import apply_service_errors
+
+
+class SignInView(LoginView):
+    """Sign-in; the person's own language is set for the session and kept after sign-out."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = form.get_user().language
+        if language in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", httponly=True
+            )
+        return response
 
 
 @login_required

@@ -1,10 +1,12 @@
 """Serving attachments: only through a permission check, never as a static URL."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 
 from serviceloop.core.permissions import get_attachment_for
 
 
+@login_required
 def attachment_download(request, uuid):
     attachment = get_attachment_for(request.user, uuid)
     response = FileResponse(

@@ -7,6 +7,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 
 from serviceloop.core.forms import AuditFilterForm
+from serviceloop.core.models import AuditEvent
 from serviceloop.core.permissions import get_audit_event_for, require
 from serviceloop.core.queries import audit_events_filtered
 from serviceloop.core.roles import Capability
@@ -22,8 +23,11 @@ class _Echo:
 def audit_list(request):
     require(request.user, Capability.READ_AUDIT_TRAIL)
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    events = audit_events_filtered(request.user, **filters)
+    if form.is_bound and not form.is_valid():
+        # A filter that cannot be read shows its error and no rows, never the whole trail.
+        events = AuditEvent.objects.none()
+    else:
+        events = audit_events_filtered(request.user, **(form.cleaned_data if form.is_bound else {}))
     if request.GET.get("format") == "csv":
         return _csv(events)
     return render(
@@ -31,6 +35,7 @@ def audit_list(request):
     )
 
 
+@login_required
 def audit_detail(request, pk):
     event = get_audit_event_for(request.user, pk)
     return render(request, "core/audit_detail.html", {"event": event})

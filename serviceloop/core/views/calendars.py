@@ -43,6 +43,7 @@ def calendar_list(request):
     )
 
 
+@login_required
 def calendar_detail(request, pk):
     calendar = get_calendar_for(request.user, pk)
     engine = calendar.engine()
@@ -92,6 +93,7 @@ def calendar_create(request):
     return render(request, "core/form_page.html", {"form": form, "title": _("New calendar")})
 
 
+@login_required
 def calendar_edit(request, pk):
     calendar = get_calendar_for(request.user, pk, write=True)
     form = CalendarEditForm(request.POST or None, instance=Calendar.objects.get(pk=pk))
@@ -106,6 +108,7 @@ def calendar_edit(request, pk):
     return render(request, "core/form_page.html", {"form": form, "title": _("Edit %s") % calendar})
 
 
+@login_required
 @require_POST
 def calendar_day_add(request, pk):
     calendar = get_calendar_for(request.user, pk, write=True)
@@ -120,6 +123,7 @@ def calendar_day_add(request, pk):
     return redirect("calendar_detail", pk=calendar.pk)
 
 
+@login_required
 @require_POST
 def calendar_day_remove(request, pk, date):
     calendar = get_calendar_for(request.user, pk, write=True)

@@ -17,6 +17,7 @@ def notification_list(request):
     return render(request, "core/notification_list.html", {"notifications": notifications})
 
 
+@login_required
 @require_POST
 def notification_open(request, pk):
     """Mark a notification read and follow its link."""

@@ -46,6 +46,7 @@ def my_organisation(request):
     return redirect("organisation_detail", pk=request.user.organisation_id)
 
 
+@login_required
 def organisation_detail(request, pk):
     organisation = get_organisation_for(request.user, pk)
     attachments = Attachment.objects.visible_to(request.user).filter(
@@ -57,6 +58,7 @@ def organisation_detail(request, pk):
         "teams": organisation.teams.all(),
         "attachments": attachments,
         "attachment_form": AttachmentForm(),
+        "can_attach": attachment_services.can_attach(request.user, organisation),
         "can_edit": user_can(request.user, Capability.ADMINISTER),
     }
     return render(request, "core/organisation_detail.html", context)
@@ -83,6 +85,7 @@ def organisation_create(request):
     return render(request, "core/form_page.html", {"form": form, "title": _("New organisation")})
 
 
+@login_required
 def organisation_edit(request, pk):
     organisation = get_organisation_for(request.user, pk, write=True)
     form = OrganisationEditForm(request.POST or None, instance=Organisation.objects.get(pk=pk))
@@ -103,6 +106,7 @@ def organisation_edit(request, pk):
     )
 
 
+@login_required
 @require_POST
 def organisation_attachment_add(request, pk):
     organisation = get_organisation_for(request.user, pk)
@@ -135,6 +139,7 @@ def person_list(request):
     return render(request, "core/person_list.html", {"people": people, "q": search})
 
 
+@login_required
 def person_detail(request, pk):
     person = get_person_for(request.user, pk)
     return render(
@@ -175,6 +180,7 @@ def person_create(request):
     return render(request, "core/form_page.html", {"form": form, "title": _("New person")})
 
 
+@login_required
 def person_edit(request, pk):
     person = get_person_for(request.user, pk)
     require(request.user, Capability.ADMINISTER)
@@ -195,6 +201,7 @@ def team_list(request):
     return render(request, "core/team_list.html", {"teams": queries.teams_for_list(request.user)})
 
 
+@login_required
 def team_detail(request, pk):
     team = get_team_for(request.user, pk)
     return render(
@@ -230,6 +237,7 @@ def team_create(request):
     return render(request, "core/form_page.html", {"form": form, "title": _("New team")})
 
 
+@login_required
 def team_edit(request, pk):
     team = get_team_for(request.user, pk, write=True)
     form = TeamEditForm(request.POST or None, instance=type(team).objects.get(pk=pk))

@@ -36,20 +36,10 @@ RESULTS_DIR = Path(
     os.environ.get("SERVICELOOP_TEST_RESULTS")
     or Path(tempfile.gettempdir()) / "serviceloop-test-results"
 )
-PRODUCT_STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
 
 # Browser problems caused by bugs already reported, each exposed by a strict xfail test in
 # test_assets_and_csp.py. Remove an entry with its bug's fix.
-KNOWN_BROWSER_BUGS = {
-    "htmx injects its indicator <style> (CSP style-src)": re.compile(
-        r"^(csp: style-src-elem blocked inline at |console: Applying inline style .*)"
-        r"\S*/static/vendor/htmx/htmx\.min\.js"
-    ),
-    "Swagger UI page has an inline <style> (CSP style-src)": re.compile(
-        r"^(csp: style-src-elem blocked inline at |console: Applying inline style .*)"
-        r"\S*/api/docs/"
-    ),
-}
+KNOWN_BROWSER_BUGS: dict[str, re.Pattern] = {}
 
 # Reports every Content-Security-Policy violation to the test, across navigations.
 _CSP_LISTENER = """
@@ -186,21 +176,7 @@ def pytest_runtest_makereport(item, call):
 
 # --- Data ------------------------------------------------------------------------------------
 @pytest.fixture
-def static_files_served(settings):
-    """Serve the product's own static files (Bootstrap, app.css, htmx).
-
-    Works around a settings bug: ``serviceloop/static`` is in no STATICFILES_DIRS, so no
-    finder (nor collectstatic) sees it and every page is unstyled.
-    ``test_product_static_files_are_served`` exposes it; remove this fixture with the fix.
-    """
-    from django.contrib.staticfiles import finders
-
-    if finders.find("serviceloop/app.css") is None:
-        settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, PRODUCT_STATIC_DIR]
-
-
-@pytest.fixture
-def demo(transactional_db, live_server, static_files_served, monkeypatch):
+def demo(transactional_db, live_server, monkeypatch):
     """The demo organisation, every account with the password ``DEMO_PASSWORD``."""
     from serviceloop.core.demo import demo_load
 
