@@ -74,6 +74,13 @@ class OrganisationForm(BootstrapMixin, forms.ModelForm):
             "is_active",
         ]
 
+    def clean_kind(self):
+        # Shown at the field the user chose; the database constraint stays the final word.
+        kind = self.cleaned_data["kind"]
+        if kind == "provider" and Organisation.objects.filter(kind="provider").exists():
+            raise forms.ValidationError(_("There is already a provider organisation."))
+        return kind
+
 
 class OrganisationEditForm(OrganisationForm):
     class Meta(OrganisationForm.Meta):

@@ -109,16 +109,7 @@ def _second_provider(page):
     [
         _provider_person_with_a_customer_role,
         _organisation_with_a_taken_name,
-        pytest.param(
-            _second_provider,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: the form reports the database constraint instead "
-                "(\"Constraint 'one_provider_organisation' is violated.\"), above the form: "
-                "core/models/organisations.py, give the UniqueConstraint a "
-                "violation_error_message",
-            ),
-        ),
+        _second_provider,
     ],
     ids=lambda f: f.__name__.strip("_"),
 )

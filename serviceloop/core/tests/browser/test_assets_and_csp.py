@@ -64,25 +64,8 @@ def test_every_page_a_role_reaches_is_clean(demo, page, browser_problems, userna
 @pytest.mark.parametrize(
     "url",
     [
-        pytest.param(
-            "/",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: htmx 2 inserts its indicator <style> element, refused by the CSP: "
-                'templates/base.html needs <meta name="htmx-config" '
-                "content='{\"includeIndicatorStyles\": false}'> and the .htmx-indicator rules "
-                "in static/serviceloop/app.css",
-            ),
-        ),
-        pytest.param(
-            "/api/docs/",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: drf-spectacular's swagger_ui.html has an inline <style>, refused by "
-                "the CSP: override the template in serviceloop/templates/drf_spectacular/ with "
-                "the rules in a static stylesheet",
-            ),
-        ),
+        "/",
+        "/api/docs/",
     ],
 )
 def test_no_page_breaks_the_policy(demo, page, browser_problems, url):
@@ -94,13 +77,6 @@ def test_no_page_breaks_the_policy(demo, page, browser_problems, url):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: serviceloop/static is in no STATICFILES_DIRS (settings.py), so Bootstrap and "
-    "app.css are 404 in development and collectstatic misses them in production (every page "
-    "then fails with 'Missing staticfiles manifest entry'); add "
-    'STATICFILES_DIRS = [BASE_DIR / "static"]',
-)
 def test_product_static_files_are_served(transactional_db, live_server, page):
     page.goto("/accounts/login/")
     response = page.request.get("/static/serviceloop/app.css")

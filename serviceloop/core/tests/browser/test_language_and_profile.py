@@ -70,12 +70,6 @@ def test_profile_change_saves_and_keeps_the_language(demo, page):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the time-zone select of the profile, person and organisation forms has no "
-    "empty choice and no initial value (core/forms.py), so it shows Africa/Abidjan and saving "
-    "the form stores it",
-)
 def test_saving_the_profile_keeps_an_unset_time_zone(demo, page):
     from serviceloop.core.models import User
 

@@ -69,12 +69,6 @@ def test_wrong_password_is_refused_with_a_message(demo, page):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: detail views lack @login_required (core/views/organisations.py "
-    "organisation_detail and the other *_detail/*_edit views), so a signed-out user who "
-    "follows a link gets 404 instead of the sign-in page",
-)
 def test_signed_out_link_to_a_record_leads_through_sign_in_to_the_record(demo, page):
     from serviceloop.core.models import Organisation
 

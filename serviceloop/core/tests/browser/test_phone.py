@@ -48,12 +48,6 @@ def test_phone_lists_and_details_fit_the_screen(demo, page):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: form pages put a Bootstrap .row straight into <main>, whose phone padding "
-    "(app.css, .sl-main at max-width 576px: .5rem) is narrower than the row's negative "
-    "gutter (.75rem): the page scrolls sideways by 4px",
-)
 def test_phone_form_pages_fit_the_screen(demo, page):
     sign_in(page, "admin")
     page.goto("/profile/")
