@@ -15,6 +15,7 @@ COMMANDS = {
     "migrate": "Create or update the database tables.",
     "verify-audit": "Recompute the audit trail's hash chain and report the first broken row.",
     "calendar": "Business-time calculations: calendar deadline | calendar elapsed.",
+    "sla-recompute": "Recompute stored SLA figures from ticket history: --since DATE [--dry-run].",
 }
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "serviceloop.core",
+    "serviceloop.desk",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,8 @@ if env.str("S3_BUCKET", default=""):
             "querystring_auth": True,
         },
     }
+# A resolved ticket may be reopened by its requester for this many days.
+DESK_REOPEN_DAYS = env.int("DESK_REOPEN_DAYS", default=14)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

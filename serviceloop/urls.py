@@ -42,6 +42,7 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
+    path("", include("serviceloop.desk.urls")),
     path("", include("serviceloop.core.urls")),
 ]
 

@@ -1,5 +1,8 @@
 """``serviceloop demo``: load the demo organisation (idempotent)."""
 
+import importlib
+
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -11,7 +14,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        passwords = demo_load(write=lambda line: self.stdout.write(f"  + {line}"))
+        write = lambda line: self.stdout.write(f"  + {line}")  # noqa: E731
+        passwords = demo_load(write=write)
+        # Each area adds its own demo records: <app>/demo.py with ``demo_records(write)``.
+        for config in apps.get_app_configs():
+            if config.name.startswith("serviceloop.") and config.label != "core":
+                try:
+                    module = importlib.import_module(f"{config.name}.demo")
+                except ModuleNotFoundError:
+                    continue
+                module.demo_records(write=write)
         if not passwords:
             self.stdout.write("Demo data already loaded; nothing to add.")
             return

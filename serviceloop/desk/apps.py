@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DeskConfig(AppConfig):
+    name = "serviceloop.desk"
+    label = "desk"
+    verbose_name = _("Service desk")
+
+    def ready(self):
+        from serviceloop.core.navigation import NavEntry, register
+        from serviceloop.core.roles import Capability
+
+        register(
+            NavEntry(_("Service desk"), "desk_queue", "inbox", Capability.STAFF, section="desk"),
+            NavEntry(_("My tickets"), "portal_home", "life-preserver", customers_only=True),
+        )

@@ -1,0 +1,147 @@
+"""SLA warnings and escalations: each exactly once per ticket, target, threshold and due time.
+
+The periodic task calls ``sla_alerts_run``. Claiming an alert is an INSERT into ``SlaAlert``
+under a unique constraint, so with several workers only the one whose insert succeeds acts.
+A due time that moves (a pause, a priority change) makes a new due time and a new alert.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from serviceloop.core.audit import audit_record
+from serviceloop.core.services.notifications import notify
+from serviceloop.desk.lifecycle import OPEN_STATUSES
+from serviceloop.desk.models import EscalationAction, EventKind, SlaAlert, Ticket, TicketEvent
+from serviceloop.desk.sla import ticket_sla_refresh
+
+RAISE = {"P4": "P3", "P3": "P2", "P2": "P1", "P1": "P1"}
+
+
+def _claim(ticket: Ticket, target: str, threshold: str, due_at, now) -> bool:
+    try:
+        with transaction.atomic():
+            SlaAlert.objects.create(
+                ticket=ticket, target=target, threshold=threshold, due_at=due_at, created_at=now
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _people_to_tell(ticket: Ticket) -> list:
+    people = [ticket.assignee]
+    if ticket.team is not None:
+        people.append(ticket.team.lead)
+    return [p for p in people if p is not None]
+
+
+def sla_alerts_run(*, now=None) -> dict:
+    """Send due warnings and act on breaches; returns counts ``{"warning": n, "breach": m}``."""
+    now = now or timezone.now()
+    counts = {"warning": 0, "breach": 0}
+    candidates = Ticket.objects.filter(status__in=OPEN_STATUSES, sla_paused=False).filter(
+        Q(response_warn_at__lte=now)
+        | Q(resolution_warn_at__lte=now)
+        | Q(response_due_at__lt=now)
+        | Q(resolution_due_at__lt=now)
+    )
+    for ticket in candidates.select_related("team__lead", "assignee", "sla_version"):
+        for target in ("response", "resolution"):
+            due_at = getattr(ticket, f"{target}_due_at")
+            warn_at = getattr(ticket, f"{target}_warn_at")
+            if due_at is None:
+                continue
+            if due_at < now:
+                if _claim(ticket, target, "breach", due_at, now):
+                    _breach(ticket, target, due_at, now)
+                    counts["breach"] += 1
+            elif (
+                warn_at is not None
+                and warn_at <= now
+                and _claim(ticket, target, "warning", due_at, now)
+            ):
+                _warn(ticket, target, due_at)
+                counts["warning"] += 1
+    return counts
+
+
+def _warn(ticket: Ticket, target: str, due_at) -> None:
+    with transaction.atomic():
+        notify(
+            recipients=_people_to_tell(ticket),
+            kind="sla_warning",
+            context={"ticket": ticket, "target": target, "due_at": due_at},
+            url=f"/desk/tickets/{ticket.reference}/",
+        )
+        audit_record(
+            actor=None,
+            verb="ticket.sla_warning",
+            obj=ticket,
+            payload={"target": target, "due_at": due_at},
+        )
+
+
+def _breach(ticket: Ticket, target: str, due_at, now) -> None:
+    """Notify the assignee and the team lead; then, per the policy version, reassign to the
+    lead or raise the priority one step (which re-targets the SLA from creation)."""
+    action = ticket.sla_version.escalation if ticket.sla_version else EscalationAction.NOTIFY
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("team__lead", "assignee", "sla_version__calendar")
+            .get(pk=ticket.pk)
+        )
+        taken = {}
+        lead = ticket.team.lead if ticket.team else None
+        if (
+            action == EscalationAction.REASSIGN
+            and lead is not None
+            and ticket.assignee_id != lead.pk
+        ):
+            TicketEvent.objects.create(
+                ticket=ticket,
+                kind=EventKind.ASSIGNED,
+                at=now,
+                from_value=str(ticket.assignee_id or ""),
+                to_value=str(lead.pk),
+                payload={"reason": "sla breach"},
+            )
+            taken["assignee"] = [ticket.assignee_id, lead.pk]
+            ticket.assignee = lead
+        elif (
+            action == EscalationAction.RAISE_PRIORITY and RAISE[ticket.priority] != ticket.priority
+        ):
+            new = RAISE[ticket.priority]
+            TicketEvent.objects.create(
+                ticket=ticket,
+                kind=EventKind.PRIORITY,
+                at=now,
+                from_value=ticket.priority,
+                to_value=new,
+                payload={"reason": "sla breach"},
+            )
+            taken["priority"] = [ticket.priority, new]
+            ticket.priority = new
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=EventKind.SLA,
+            at=now,
+            to_value=f"{target}_breached",
+            payload={"due_at": due_at.isoformat(), "action": action},
+        )
+        taken["sla"] = ticket_sla_refresh(ticket, now=now)
+        ticket.updated_at = now
+        ticket.save()
+        audit_record(
+            actor=None,
+            verb="ticket.sla_breach",
+            obj=ticket,
+            payload={"target": target, "due_at": due_at, "action": action, "changes": taken},
+        )
+        notify(
+            recipients=_people_to_tell(ticket),
+            kind="sla_breach",
+            context={"ticket": ticket, "target": target, "due_at": due_at, "action": action},
+            url=f"/desk/tickets/{ticket.reference}/",
+        )

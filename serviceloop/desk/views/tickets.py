@@ -1,0 +1,193 @@
+"""The ticket screens: the agent queue, a ticket's page with its actions, raising a ticket."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from serviceloop.core.permissions import require
+from serviceloop.core.roles import Capability
+from serviceloop.core.views.helpers import apply_service_errors
+from serviceloop.desk import queries
+from serviceloop.desk.forms import (
+    QUEUE_VIEWS,
+    AssignForm,
+    CommentForm,
+    QueueFilterForm,
+    TicketCreateForm,
+    TicketUpdateForm,
+    TransitionForm,
+)
+from serviceloop.desk.lifecycle import AGENT, transitions_from
+from serviceloop.desk.permissions import get_ticket_for, ticket_role
+from serviceloop.desk.services import tickets as services
+
+
+def _messages_from(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+def queue(request):
+    require(request.user, Capability.STAFF)
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    view = filters.get("view") or "mine"
+    tickets = queries.queue_tickets(
+        request.user,
+        view=view,
+        priority=filters.get("priority", ""),
+        status=filters.get("status", ""),
+        organisation=filters.get("organisation"),
+        q=filters.get("q", ""),
+    )
+    page = queries.keyset_page(
+        tickets, sort=filters.get("sort") or "newest", cursor=request.GET.get("after", "")
+    )
+    context = {
+        "form": form,
+        "view": view,
+        "views": QUEUE_VIEWS,
+        "page": page,
+        "now": timezone.now(),
+        "can_create": request.user.has_capability(Capability.OPERATE),
+    }
+    template = "desk/_queue_rows.html" if request.htmx else "desk/queue.html"
+    return render(request, template, context)
+
+
+@login_required
+def ticket_new(request):
+    require(request.user, Capability.OPERATE)
+    form = TicketCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            ticket = services.ticket_create(actor=request.user, **data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Ticket %s raised.") % ticket.reference)
+            return redirect("ticket_detail", reference=ticket.reference)
+    return render(request, "core/form_page.html", {"form": form, "title": _("New ticket")})
+
+
+@login_required
+def ticket_detail(request, reference):
+    ticket = get_ticket_for(request.user, reference)
+    role = ticket_role(request.user, ticket)
+    is_agent = role == AGENT
+    context = {
+        "ticket": ticket,
+        "role": role,
+        "is_agent": is_agent,
+        "timeline": queries.ticket_timeline(
+            ticket, include_internal=request.user.is_provider_staff
+        ),
+        "moves": transitions_from(ticket.status, role) if role else [],
+        "comment_form": CommentForm() if role else None,
+        "assign_form": AssignForm(initial={"team": ticket.team_id, "assignee": ticket.assignee_id})
+        if is_agent
+        else None,
+        "update_form": TicketUpdateForm(
+            initial={
+                "title": ticket.title,
+                "service": ticket.service,
+                "category": ticket.category_id,
+                "impact": ticket.impact,
+                "urgency": ticket.urgency,
+                "is_major": ticket.is_major,
+            }
+        )
+        if is_agent
+        else None,
+        "now": timezone.now(),
+    }
+    return render(request, "desk/ticket_detail.html", context)
+
+
+@login_required
+@require_POST
+def ticket_comment(request, reference):
+    ticket = get_ticket_for(request.user, reference, write=True)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_comment(
+                actor=request.user,
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                public=not form.cleaned_data["internal"],
+            )
+        except ValidationError as error:
+            _messages_from(request, error)
+        else:
+            messages.success(request, _("Sent."))
+    else:
+        messages.error(request, _("Write something first."))
+    return redirect("ticket_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def ticket_move(request, reference):
+    ticket = get_ticket_for(request.user, reference, write=True)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid next status."))
+        return redirect("ticket_detail", reference=ticket.reference)
+    try:
+        services.ticket_transition(
+            actor=request.user,
+            ticket=ticket,
+            target=form.cleaned_data["target"],
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except services.StaleTicket:
+        messages.error(
+            request, _("Someone else changed this ticket meanwhile; check it and try again.")
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Status changed."))
+    return redirect("ticket_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def ticket_assign(request, reference):
+    ticket = get_ticket_for(request.user, reference, write=True)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_assign(actor=request.user, ticket=ticket, **form.cleaned_data)
+        except ValidationError as error:
+            _messages_from(request, error)
+        else:
+            messages.success(request, _("Assignment saved."))
+    return redirect("ticket_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def ticket_edit(request, reference):
+    ticket = get_ticket_for(request.user, reference, write=True)
+    form = TicketUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_update(actor=request.user, ticket=ticket, **form.cleaned_data)
+        except ValidationError as error:
+            _messages_from(request, error)
+        else:
+            messages.success(request, _("Changes saved."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("ticket_detail", reference=ticket.reference)
