@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
     NEW = "new", _("New")
     ASSIGNED = "assigned", _("Assigned")
     IN_PROGRESS = "in_progress", _("In progress")
@@ -51,6 +52,10 @@ def _t(source, target, label, *who, needs_note=False):
 
 S = Status
 TRANSITIONS: tuple[Transition, ...] = (
+    # Service requests that need approval: the approval service moves them on.
+    _t(S.PENDING_APPROVAL, S.NEW, _("Approved"), SYSTEM),
+    _t(S.PENDING_APPROVAL, S.CANCELLED, _("Rejected"), SYSTEM, needs_note=True),
+    _t(S.PENDING_APPROVAL, S.CANCELLED, _("Withdraw"), REQUESTER),
     _t(S.NEW, S.ASSIGNED, _("Assign"), AGENT, SYSTEM),
     _t(S.NEW, S.IN_PROGRESS, _("Start work"), AGENT),
     _t(S.ASSIGNED, S.IN_PROGRESS, _("Start work"), AGENT),

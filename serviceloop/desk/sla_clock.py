@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-DEFAULT_PAUSE_STATUSES = frozenset({"waiting_customer", "waiting_supplier"})
+DEFAULT_PAUSE_STATUSES = frozenset({"waiting_customer", "waiting_supplier", "pending_approval"})
 DEFAULT_STOP_STATUSES = frozenset({"resolved", "closed", "cancelled"})
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from serviceloop.desk.views import portal, tickets
+from serviceloop.desk.views import portal, ticket_extras, tickets
 
 urlpatterns = [
     path("desk/", tickets.queue, name="desk_queue"),
@@ -10,6 +10,29 @@ urlpatterns = [
     path("desk/tickets/<str:reference>/move/", tickets.ticket_move, name="ticket_move"),
     path("desk/tickets/<str:reference>/assign/", tickets.ticket_assign, name="ticket_assign"),
     path("desk/tickets/<str:reference>/edit/", tickets.ticket_edit, name="ticket_edit"),
+    path(
+        "desk/tickets/<str:reference>/watchers/", ticket_extras.watchers_set, name="ticket_watchers"
+    ),
+    path("desk/tickets/<str:reference>/links/", ticket_extras.link_add, name="ticket_link"),
+    path(
+        "desk/tickets/<str:reference>/files/", ticket_extras.attachment_upload, name="ticket_attach"
+    ),
+    path(
+        "desk/tickets/<str:reference>/major/",
+        ticket_extras.major_update,
+        name="ticket_major_update",
+    ),
+    path("desk/tickets/<str:reference>/review/", ticket_extras.review_save, name="ticket_review"),
+    path(
+        "desk/tickets/<str:reference>/approvals/<int:step>/",
+        ticket_extras.approval_decide,
+        name="ticket_approval",
+    ),
+    path("desk/tickets/<str:reference>/rate/", ticket_extras.rate_signed_in, name="ticket_rate"),
+    path("desk/tickets/<str:reference>/presence/", ticket_extras.presence, name="ticket_presence"),
+    path("desk/rate/<str:token>/", ticket_extras.rate, name="ticket_rate_token"),
+    path("portal/requests/", ticket_extras.request_catalogue, name="request_catalogue"),
+    path("portal/requests/<int:pk>/", ticket_extras.request_new, name="request_new"),
     path("portal/", portal.portal_home, name="portal_home"),
     path("portal/new/", portal.portal_new, name="portal_new"),
 ]

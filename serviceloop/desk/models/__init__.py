@@ -1,4 +1,6 @@
 from serviceloop.desk.models.config import Category, Impact, Priority, PriorityMatrix, Urgency
+from serviceloop.desk.models.major import MajorIncidentUpdate, PostIncidentReview
+from serviceloop.desk.models.requests import Approval, CannedResponse, RequestType
 from serviceloop.desk.models.sla import EscalationAction, SlaPolicy, SlaPolicyVersion
 from serviceloop.desk.models.tickets import (
     Comment,
@@ -10,9 +12,15 @@ from serviceloop.desk.models.tickets import (
     Ticket,
     TicketEvent,
     TicketLink,
+    TicketPresence,
 )
 
 __all__ = [
+    "Approval",
+    "CannedResponse",
+    "MajorIncidentUpdate",
+    "PostIncidentReview",
+    "RequestType",
     "Category",
     "Comment",
     "EscalationAction",
@@ -29,5 +37,6 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketLink",
+    "TicketPresence",
     "Urgency",
 ]

@@ -75,7 +75,7 @@ class EscalationAction(models.TextChoices):
 
 
 def default_pause_statuses():
-    return ["waiting_customer", "waiting_supplier"]
+    return ["waiting_customer", "waiting_supplier", "pending_approval"]
 
 
 class SlaPolicyVersion(models.Model):

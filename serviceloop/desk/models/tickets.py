@@ -113,6 +113,17 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    request_type = models.ForeignKey(
+        "desk.RequestType",
+        verbose_name=_("request type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    form_data = models.JSONField(_("request details"), default=dict, blank=True)
+    csat_score = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
+    csat_comment = models.TextField(_("satisfaction comment"), blank=True)
+    csat_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)  # optimistic concurrency (ETag)
 
     # The SLA clock, denormalised for queries; always recomputed by desk.sla.ticket_sla_refresh.
@@ -169,6 +180,11 @@ class Ticket(models.Model):
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Created")
+    APPROVAL = "approval", _("Approval")
+    LINK = "link", _("Linked")
+    WATCHERS = "watchers", _("Watchers changed")
+    MAJOR = "major", _("Major-incident communication")
+    RATING = "rating", _("Rated")
     STATUS = "status", _("Status changed")
     PRIORITY = "priority", _("Priority changed")
     ASSIGNED = "assigned", _("Assigned")
@@ -260,3 +276,20 @@ class SlaAlert(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.target} {self.threshold}"
+
+
+class TicketPresence(models.Model):
+    """Who has a ticket open right now: the page pings, others see a collision warning."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    editing = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="ticket_presence_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} on {self.ticket_id}"

@@ -8,6 +8,7 @@ commit. A stale ``expected_version`` (another agent saved first) raises ``StaleT
 import datetime
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -95,6 +96,9 @@ def ticket_create(
     team: Team | None = None,
     assignee: User | None = None,
     idempotency_key: str = "",
+    request_type=None,
+    form_data: dict | None = None,
+    awaiting_approval: bool = False,
     now=None,
 ) -> Ticket:
     """Raise a ticket. Priority comes from the impact × urgency matrix; the team from the
@@ -148,8 +152,11 @@ def ticket_create(
     priority = PriorityMatrix.priority_for(impact, urgency)
     if team is None and category is not None:
         team = category.default_team
-    if assignee is None and team is not None:
+    if awaiting_approval:
+        assignee = None  # nobody works on it before it is approved
+    elif assignee is None and team is not None:
         assignee = team_next_agent(team)
+    initial_status = Status.PENDING_APPROVAL if awaiting_approval else Status.NEW
     try:
         with transaction.atomic():
             ticket = Ticket(
@@ -166,7 +173,9 @@ def ticket_create(
                 impact=impact,
                 urgency=urgency,
                 priority=priority,
-                status=Status.ASSIGNED if assignee else Status.NEW,
+                status=Status.ASSIGNED if assignee else initial_status,
+                request_type=request_type,
+                form_data=form_data or {},
                 team=team,
                 assignee=assignee,
                 source=source,
@@ -186,7 +195,7 @@ def ticket_create(
                 EventKind.CREATED,
                 actor=actor,
                 at=now,
-                to_value=Status.NEW,
+                to_value=initial_status,
                 priority=priority,
                 source=source,
             )
@@ -253,7 +262,7 @@ def ticket_create(
     return ticket
 
 
-def _locked(ticket: Ticket, expected_version: int | None) -> Ticket:
+def ticket_lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     current = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("sla_version__calendar", "requester", "assignee", "team")
@@ -264,7 +273,7 @@ def _locked(ticket: Ticket, expected_version: int | None) -> Ticket:
     return current
 
 
-def _save(ticket: Ticket, now, *, events=None) -> dict:
+def ticket_save_with_sla(ticket: Ticket, now, *, events=None) -> dict:
     sla_changes = ticket_sla_refresh(ticket, now=now)
     ticket.updated_at = now
     ticket.version = F("version") + 1
@@ -286,7 +295,7 @@ def ticket_transition(
     if role is None:
         raise PermissionDenied
     with transaction.atomic():
-        ticket = _locked(ticket, expected_version)
+        ticket = ticket_lock(ticket, expected_version)
         move = transition_for(ticket.status, target, role)
         if move is None:
             raise ValidationError(
@@ -340,7 +349,7 @@ def ticket_transition(
         )
         if note and role == AGENT and ticket.first_response_at is None:
             ticket.first_response_at = now
-        sla_changes = _save(ticket, now)
+        sla_changes = ticket_save_with_sla(ticket, now)
         audit_record(
             actor=actor,
             verb=f"ticket.{target}",
@@ -348,13 +357,49 @@ def ticket_transition(
             payload={"status": [old, target], "note": note, "sla": sla_changes},
         )
         recipients = [p for p in _watchers_and_parties(ticket) if p != actor]
+        context = {"ticket": ticket, "note": note, "old": Status(old).label}
+        if target == Status.RESOLVED and ticket.requester in recipients:
+            # The requester's message carries his own one-click rating links.
+            recipients.remove(ticket.requester)
+            notify(
+                recipients=[ticket.requester],
+                kind="ticket_resolved",
+                context={**context, "rating_links": rating_links(ticket)},
+                url=f"/desk/tickets/{ticket.reference}/",
+            )
         notify(
             recipients=recipients,
             kind="ticket_status",
-            context={"ticket": ticket, "note": note, "old": Status(old).label},
+            context=context,
             url=f"/desk/tickets/{ticket.reference}/",
         )
     return ticket
+
+
+RATING_SALT = "serviceloop.desk.rating"
+RATING_MAX_AGE = datetime.timedelta(days=30)
+
+
+def rating_token(ticket: Ticket) -> str:
+    """A signed token that lets the requester rate this ticket without signing in."""
+    return signing.dumps({"t": ticket.pk, "u": ticket.requester_id}, salt=RATING_SALT)
+
+
+def rating_links(ticket: Ticket) -> list[tuple[int, str]]:
+    token = rating_token(ticket)
+    return [
+        (score, f"{settings.SITE_URL}/desk/rate/{token}/?score={score}") for score in range(1, 6)
+    ]
+
+
+def ticket_from_rating_token(token: str) -> Ticket | None:
+    try:
+        value = signing.loads(token, salt=RATING_SALT, max_age=RATING_MAX_AGE)
+        return Ticket.objects.select_related("requester").get(
+            pk=value["t"], requester_id=value["u"]
+        )
+    except (signing.BadSignature, Ticket.DoesNotExist, KeyError, TypeError):
+        return None
 
 
 def ticket_comment(
@@ -375,7 +420,7 @@ def ticket_comment(
     if not body:
         raise ValidationError({"body": _("Write something first.")})
     with transaction.atomic():
-        ticket = _locked(ticket, None)
+        ticket = ticket_lock(ticket, None)
         if ticket.status in (Status.CLOSED, Status.CANCELLED):
             raise ValidationError({"body": _("This ticket is closed; please raise a new one.")})
         comment = Comment.objects.create(
@@ -403,7 +448,7 @@ def ticket_comment(
                 reason="customer replied",
             )
             ticket.status = Status.IN_PROGRESS
-        sla_changes = _save(ticket, now)
+        sla_changes = ticket_save_with_sla(ticket, now)
         audit_record(
             actor=actor,
             verb="ticket.replied" if public else "ticket.noted",
@@ -440,7 +485,7 @@ def ticket_update(*, actor, ticket: Ticket, expected_version=None, now=None, **f
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     with transaction.atomic():
-        ticket = _locked(ticket, expected_version)
+        ticket = ticket_lock(ticket, expected_version)
         before = {
             name: getattr(ticket, name if name != "category" else "category_id")
             for name in TICKET_FIELDS
@@ -474,7 +519,7 @@ def ticket_update(*, actor, ticket: Ticket, expected_version=None, now=None, **f
             )
         if not changes:
             return ticket
-        changes["sla"] = _save(ticket, now)
+        changes["sla"] = ticket_save_with_sla(ticket, now)
         audit_record(actor=actor, verb="ticket.updated", obj=ticket, payload=changes)
     return ticket
 
@@ -496,7 +541,7 @@ def ticket_assign(
     if assignee is not None and not assignee.has_capability(Capability.OPERATE):
         raise ValidationError({"assignee": _("Only agents who work tickets can be assigned.")})
     with transaction.atomic():
-        ticket = _locked(ticket, expected_version)
+        ticket = ticket_lock(ticket, expected_version)
         team = team or ticket.team
         if (
             team is not None
@@ -529,7 +574,7 @@ def ticket_assign(
                 to_value=Status.ASSIGNED,
             )
             ticket.status = Status.ASSIGNED
-        sla_changes = _save(ticket, now)
+        sla_changes = ticket_save_with_sla(ticket, now)
         audit_record(
             actor=actor,
             verb="ticket.assigned",

@@ -106,8 +106,63 @@ def ticket_detail(request, reference):
         if is_agent
         else None,
         "now": timezone.now(),
+        **_extras_context(request.user, ticket, role),
     }
     return render(request, "desk/ticket_detail.html", context)
+
+
+def _extras_context(user, ticket, role) -> dict:
+    """Watchers, links, files, approvals, major-incident log and rating for the ticket page."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from serviceloop.core.models import Attachment
+    from serviceloop.desk.forms_extras import (
+        ApprovalForm,
+        AttachmentUploadForm,
+        LinkForm,
+        MajorUpdateForm,
+        RatingForm,
+        ReviewForm,
+        WatchersForm,
+    )
+    from serviceloop.desk.models import CannedResponse, PostIncidentReview
+    from serviceloop.desk.services.requests import may_decide
+
+    is_agent = role == AGENT
+    approvals = list(ticket.approvals.select_related("approver", "decided_by"))
+    review = PostIncidentReview.objects.filter(ticket=ticket).first()
+    can_review = user.has_capability(Capability.LEAD) or user.has_capability(
+        Capability.MANAGE_SYSTEM
+    )
+    return {
+        "attachments": Attachment.objects.visible_to(user).filter(
+            content_type=ContentType.objects.get_for_model(type(ticket)), object_id=str(ticket.pk)
+        ),
+        "links_out": ticket.links_out.select_related("target"),
+        "links_in": ticket.links_in.select_related("source"),
+        "watchers": ticket.watchers.all(),
+        "approvals": [(a, may_decide(user, a)) for a in approvals],
+        "approval_form": ApprovalForm(),
+        "major_updates": ticket.major_updates.select_related("author")
+        if user.is_provider_staff
+        else [],
+        "review": review,
+        "review_form": ReviewForm(
+            initial={f: getattr(review, f) for f in ReviewForm.base_fields} if review else None
+        )
+        if ticket.is_major and can_review
+        else None,
+        "major_form": MajorUpdateForm() if ticket.is_major and is_agent else None,
+        "watchers_form": WatchersForm(initial={"watchers": ticket.watchers.all()}, ticket=ticket)
+        if is_agent
+        else None,
+        "link_form": LinkForm() if is_agent else None,
+        "upload_form": AttachmentUploadForm() if role else None,
+        "rating_form": RatingForm(initial={"score": ticket.csat_score or 5})
+        if user.pk == ticket.requester_id and ticket.status in ("resolved", "closed")
+        else None,
+        "canned": CannedResponse.objects.filter(is_active=True) if is_agent else [],
+    }
 
 
 @login_required

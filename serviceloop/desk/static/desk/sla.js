@@ -21,3 +21,12 @@
   document.addEventListener("htmx:afterSwap", tick);
   setInterval(tick, 30000);
 })();
+
+// Canned responses: choosing one puts its text into the reply box.
+document.addEventListener("change", function (event) {
+  const select = event.target.closest("[data-canned-target]");
+  if (!select || !select.value) return;
+  const box = document.getElementById(select.dataset.cannedTarget);
+  if (box) { box.value = box.value ? box.value + "\n" + select.value : select.value; box.focus(); }
+  select.value = "";
+});
