@@ -14,4 +14,11 @@ class DeskConfig(AppConfig):
         register(
             NavEntry(_("Service desk"), "desk_queue", "inbox", Capability.STAFF, section="desk"),
             NavEntry(_("My tickets"), "portal_home", "life-preserver", customers_only=True),
+            NavEntry(
+                _("Desk settings"),
+                "desk_settings",
+                "sliders",
+                Capability.ADMINISTER,
+                section="desk",
+            ),
         )

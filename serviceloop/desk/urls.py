@@ -1,10 +1,13 @@
 from django.urls import path
 
-from serviceloop.desk.views import portal, ticket_extras, tickets
+from serviceloop.desk.views import configuration, portal, ticket_extras, tickets
 
 urlpatterns = [
     path("desk/", tickets.queue, name="desk_queue"),
     path("desk/new/", tickets.ticket_new, name="ticket_new"),
+    path("desk/bulk/", tickets.queue_bulk, name="desk_bulk"),
+    path("desk/views/", tickets.saved_view_save, name="desk_view_save"),
+    path("desk/views/<int:pk>/delete/", tickets.saved_view_delete, name="desk_view_delete"),
     path("desk/tickets/<str:reference>/", tickets.ticket_detail, name="ticket_detail"),
     path("desk/tickets/<str:reference>/comment/", tickets.ticket_comment, name="ticket_comment"),
     path("desk/tickets/<str:reference>/move/", tickets.ticket_move, name="ticket_move"),
@@ -33,6 +36,12 @@ urlpatterns = [
     path("desk/rate/<str:token>/", ticket_extras.rate, name="ticket_rate_token"),
     path("portal/requests/", ticket_extras.request_catalogue, name="request_catalogue"),
     path("portal/requests/<int:pk>/", ticket_extras.request_new, name="request_new"),
+    path("desk/settings/", configuration.settings_home, name="desk_settings"),
+    path("desk/settings/matrix/", configuration.priority_matrix, name="desk_priority_matrix"),
+    path("desk/settings/sla/<int:pk>/publish/", configuration.sla_publish, name="desk_sla_publish"),
+    path("desk/settings/<str:kind>/", configuration.config_list, name="desk_config_list"),
+    path("desk/settings/<str:kind>/new/", configuration.config_edit, name="desk_config_new"),
+    path("desk/settings/<str:kind>/<int:pk>/", configuration.config_edit, name="desk_config_edit"),
     path("portal/", portal.portal_home, name="portal_home"),
     path("portal/new/", portal.portal_new, name="portal_new"),
 ]

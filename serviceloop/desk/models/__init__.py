@@ -7,6 +7,7 @@ from serviceloop.desk.models.tickets import (
     EventKind,
     Kind,
     LinkKind,
+    SavedView,
     SlaAlert,
     Source,
     Ticket,
@@ -37,6 +38,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketLink",
+    "SavedView",
     "TicketPresence",
     "Urgency",
 ]

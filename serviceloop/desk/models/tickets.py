@@ -293,3 +293,18 @@ class TicketPresence(models.Model):
 
     def __str__(self):
         return f"{self.user_id} on {self.ticket_id}"
+
+
+class SavedView(models.Model):
+    """An agent's own queue filter, kept under a name."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=500)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique")]
+
+    def __str__(self):
+        return self.name

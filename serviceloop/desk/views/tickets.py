@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,8 @@ from serviceloop.desk.forms import (
     TicketUpdateForm,
     TransitionForm,
 )
-from serviceloop.desk.lifecycle import AGENT, transitions_from
+from serviceloop.desk.lifecycle import AGENT, Status, transitions_from
+from serviceloop.desk.models import SavedView
 from serviceloop.desk.permissions import get_ticket_for, ticket_role
 from serviceloop.desk.services import tickets as services
 
@@ -55,6 +57,9 @@ def queue(request):
         "page": page,
         "now": timezone.now(),
         "can_create": request.user.has_capability(Capability.OPERATE),
+        "saved_views": SavedView.objects.filter(owner=request.user),
+        "assign_form": AssignForm(),
+        "statuses": Status.choices,
     }
     template = "desk/_queue_rows.html" if request.htmx else "desk/queue.html"
     return render(request, template, context)
@@ -246,3 +251,76 @@ def ticket_edit(request, reference):
             for message in errors:
                 messages.error(request, message)
     return redirect("ticket_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def queue_bulk(request):
+    """Bulk assign, change status, or merge the tickets ticked in the queue."""
+    require(request.user, Capability.OPERATE)
+    from serviceloop.desk.models import Ticket
+    from serviceloop.desk.services import bulk
+
+    references = request.POST.getlist("tickets")
+    tickets = list(Ticket.objects.visible_to(request.user).filter(reference__in=references))
+    back = request.POST.get("next") or "/desk/"
+    if not tickets:
+        messages.error(request, _("Tick the tickets first."))
+        return redirect(back)
+    action = request.POST.get("action", "")
+    try:
+        if action == "merge":
+            into = get_ticket_for(request.user, request.POST.get("into", "").strip().upper())
+            bulk.tickets_merge(actor=request.user, duplicates=tickets, into=into)
+            messages.success(request, _("Merged into %s.") % into.reference)
+            return redirect(back)
+        form = AssignForm(request.POST)
+        form.is_valid()
+        result = bulk.tickets_bulk(
+            actor=request.user,
+            tickets=tickets,
+            action="assign" if action == "assign_me" or action == "assign" else "status",
+            team=form.cleaned_data.get("team"),
+            assignee=request.user if action == "assign_me" else form.cleaned_data.get("assignee"),
+            target=request.POST.get("target", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+        return redirect(back)
+    except Http404:
+        messages.error(request, _("No such ticket to merge into."))
+        return redirect(back)
+    if result.done:
+        messages.success(request, _("Done for %(n)s tickets.") % {"n": len(result.done)})
+    for reference, reason in result.failed:
+        messages.error(request, f"{reference}: {reason}")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def saved_view_save(request):
+    require(request.user, Capability.STAFF)
+    from serviceloop.desk.services.bulk import saved_view_save as save
+
+    try:
+        save(actor=request.user, name=request.POST.get("name", ""), filters=request.POST.dict())
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("View saved."))
+    return redirect(request.POST.get("next") or "/desk/")
+
+
+@login_required
+@require_POST
+def saved_view_delete(request, pk):
+    from serviceloop.desk.models import SavedView
+    from serviceloop.desk.services.bulk import saved_view_delete as delete
+
+    view = SavedView.objects.filter(pk=pk, owner=request.user).first()
+    if view is None:
+        raise Http404
+    delete(actor=request.user, view=view)
+    return redirect("desk_queue")

@@ -1,0 +1,106 @@
+"""Actions on several tickets at once from the queue, merging duplicates, saved views."""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from serviceloop.core.audit import audit_record
+from serviceloop.desk.lifecycle import AGENT, Status
+from serviceloop.desk.models import LinkKind, SavedView, Ticket
+from serviceloop.desk.permissions import ticket_role
+from serviceloop.desk.services.relations import ticket_link
+from serviceloop.desk.services.tickets import StaleTicket, ticket_assign, ticket_transition
+
+
+@dataclass
+class BulkResult:
+    done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (reference, reason)
+
+
+def tickets_bulk(
+    *, actor, tickets, action: str, team=None, assignee=None, target: str = "", note: str = ""
+) -> BulkResult:
+    """Apply one action to each ticket, each in its own transaction through the ticket's own
+    service: one ticket refusing (a lifecycle rule, a permission) does not stop the others,
+    and the result says which failed and why."""
+    result = BulkResult()
+    for ticket in tickets:
+        try:
+            if action == "assign":
+                ticket_assign(actor=actor, ticket=ticket, team=team, assignee=assignee)
+            elif action == "status":
+                ticket_transition(actor=actor, ticket=ticket, target=target, note=note)
+            else:
+                raise ValidationError(_("Unknown action."))
+        except (ValidationError, PermissionDenied, StaleTicket) as exc:
+            reason = (
+                "; ".join(exc.messages) if isinstance(exc, ValidationError) else _("not allowed")
+            )
+            result.failed.append((ticket.reference, reason))
+        else:
+            result.done.append(ticket.reference)
+    return result
+
+
+def tickets_merge(*, actor, duplicates, into: Ticket) -> list[Ticket]:
+    """Merge duplicates into one ticket: each is linked "duplicate of" it, its requester
+    becomes a watcher of it, and it is cancelled with a note pointing there. All or nothing."""
+    duplicates = [t for t in duplicates if t.pk != into.pk]
+    if not duplicates:
+        raise ValidationError(_("Choose at least one other ticket to merge."))
+    if ticket_role(actor, into) != AGENT or any(ticket_role(actor, t) != AGENT for t in duplicates):
+        raise PermissionDenied
+    if not into.is_open:
+        raise ValidationError(_("Merge into an open ticket."))
+    with transaction.atomic():
+        for duplicate in duplicates:
+            ticket_link(actor=actor, source=duplicate, target=into, kind=LinkKind.DUPLICATE_OF)
+            if duplicate.requester_id != into.requester_id:
+                into.watchers.add(duplicate.requester)
+            if duplicate.is_open:
+                ticket_transition(
+                    actor=actor,
+                    ticket=duplicate,
+                    target=Status.CANCELLED,
+                    note=_("Merged into %(ref)s; follow it there.") % {"ref": into.reference},
+                )
+        audit_record(
+            actor=actor,
+            verb="ticket.merged",
+            obj=into,
+            payload={"duplicates": [t.reference for t in duplicates]},
+        )
+    return duplicates
+
+
+SAVED_FILTERS = ("view", "priority", "status", "organisation", "q", "sort")
+
+
+def saved_view_save(*, actor, name: str, filters: dict) -> SavedView:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the view.")})
+    query = urlencode({k: v for k, v in filters.items() if k in SAVED_FILTERS and v})
+    with transaction.atomic():
+        view, created = SavedView.objects.update_or_create(
+            owner=actor, name=name[:60], defaults={"query": query}
+        )
+        audit_record(
+            actor=actor,
+            verb="saved_view.saved",
+            obj=view,
+            payload={"query": query, "created": created},
+        )
+    return view
+
+
+def saved_view_delete(*, actor, view: SavedView) -> None:
+    if view.owner_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        audit_record(actor=actor, verb="saved_view.deleted", obj=view, payload={"name": view.name})
+        view.delete()
