@@ -14,7 +14,16 @@ from django.utils import timezone
 from serviceloop.core.models import Calendar, Organisation, Team, User
 from serviceloop.core.roles import Role
 from serviceloop.desk.lifecycle import Status
-from serviceloop.desk.models import Category, Kind, SlaPolicy, SlaPolicyVersion, Source, Ticket
+from serviceloop.desk.models import (
+    CannedResponse,
+    Category,
+    Kind,
+    RequestType,
+    SlaPolicy,
+    SlaPolicyVersion,
+    Source,
+    Ticket,
+)
 from serviceloop.desk.services.tickets import (
     ticket_comment,
     ticket_create,
@@ -48,7 +57,7 @@ TARGETS = {
 }
 
 
-def demo_records(write=print, *, tickets: int = 600, seed: int = 20261126) -> int:
+def demo_records(write=print, *, tickets: int = 2000, seed: int = 20261126) -> int:
     """Create the desk's demo records if missing; returns the number of tickets created."""
     if Ticket.objects.exists():
         return 0
@@ -73,6 +82,7 @@ def demo_records(write=print, *, tickets: int = 600, seed: int = 20261126) -> in
                 published_at=timezone.now() - datetime.timedelta(days=400),
             )
             write("SLA policy 标准服务级别 Standard SLA v1")
+        _catalogue(categories)
     customers = list(Organisation.objects.customers())
     requesters = {
         c.pk: list(User.objects.filter(organisation=c, is_active=True)) for c in customers
@@ -127,5 +137,109 @@ def demo_records(write=print, *, tickets: int = 600, seed: int = 20261126) -> in
         t += datetime.timedelta(days=rng.randint(1, 5))
         if t < now:
             ticket_transition(actor=None, ticket=ticket, target=Status.CLOSED, now=t)
+    _major_incident(customers[0], requesters[customers[0].pk], agents, now)
     write(f"{created} demo tickets")
     return created
+
+
+def _catalogue(categories) -> None:
+    """Request types (one with approval steps) and canned responses."""
+    lead = User.objects.filter(role=Role.TEAM_LEAD).first()
+    RequestType.objects.get_or_create(
+        name="新员工入职 New employee onboarding",
+        defaults={
+            "description": "账号、邮箱、电脑一次申请。Account, mailbox and laptop in one request.",
+            "category": categories[2],
+            "service": "OA",
+            "approver": lead,
+            "customer_manager_approves": True,
+            "form_schema": [
+                {"name": "employee", "label": "姓名 Name", "type": "text", "required": True},
+                {"name": "start", "label": "入职日期 Start date", "type": "date", "required": True},
+                {
+                    "name": "laptop",
+                    "label": "电脑 Laptop",
+                    "type": "choice",
+                    "choices": ['13"', '15"'],
+                },
+                {"name": "mailbox", "label": "需要邮箱 Mailbox", "type": "boolean"},
+            ],
+        },
+    )
+    RequestType.objects.get_or_create(
+        name="VPN 账号 VPN account",
+        defaults={
+            "description": "远程办公 VPN 访问。Remote access through the VPN.",
+            "category": categories[0],
+            "service": "VPN",
+            "form_schema": [
+                {"name": "user", "label": "账号 User name", "type": "text", "required": True},
+                {"name": "until", "label": "有效期至 Valid until", "type": "date"},
+            ],
+        },
+    )
+    for title, body in (
+        (
+            "重启后再试 Restart first",
+            "请先重启设备后再试一次，如仍有问题请回复本邮件。\nPlease restart the device and try again; reply if it still fails.",
+        ),
+        (
+            "需要更多信息 Need details",
+            "为了尽快处理，请提供报错截图和发生时间。\nTo help quickly, please send a screenshot of the error and when it happened.",
+        ),
+    ):
+        CannedResponse.objects.get_or_create(title=title, defaults={"body": body})
+
+
+def _major_incident(customer, requesters, agents, now) -> None:
+    """A major incident yesterday with its communications and review."""
+    from serviceloop.desk.services.major import major_update_send, review_save
+    from serviceloop.desk.services.tickets import ticket_update
+
+    start = now - datetime.timedelta(days=1, hours=3)
+    agent = agents[0]
+    ticket = ticket_create(
+        actor=agent,
+        organisation=customer,
+        requester=requesters[0],
+        title="ERP 全部用户无法登录 ERP down for all users",
+        description="登录页返回 502。Login page answers 502.",
+        service="ERP",
+        impact=1,
+        urgency=1,
+        now=start,
+    )
+    ticket = ticket_update(actor=agent, ticket=ticket, is_major=True, now=start)
+    major_update_send(
+        actor=agent,
+        ticket=ticket,
+        audience="customers",
+        body="ERP 故障，正在处理，预计 1 小时内恢复。",
+        now=start + datetime.timedelta(minutes=10),
+    )
+    major_update_send(
+        actor=agent,
+        ticket=ticket,
+        audience="management",
+        body="ERP outage: certificate expired on the load balancer.",
+        now=start + datetime.timedelta(minutes=25),
+    )
+    ticket_transition(
+        actor=agent,
+        ticket=ticket,
+        target=Status.RESOLVED,
+        note="证书已更新，服务恢复。Certificate renewed.",
+        now=start + datetime.timedelta(minutes=70),
+    )
+    lead = User.objects.filter(role=Role.TEAM_LEAD).first()
+    if lead is not None:
+        review_save(
+            actor=lead,
+            ticket=ticket,
+            summary="负载均衡证书过期导致 ERP 登录失败 70 分钟。",
+            root_cause="证书续期依赖人工提醒。Renewal depended on a manual reminder.",
+            what_went_well="10 分钟内通知客户。",
+            what_to_improve="证书到期监控。Monitor certificate expiry.",
+            actions="自动续期与到期告警 — 张伟，2026-12-15",
+            now=start + datetime.timedelta(hours=20),
+        )
