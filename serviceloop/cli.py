@@ -16,6 +16,9 @@ COMMANDS = {
     "verify-audit": "Recompute the audit trail's hash chain and report the first broken row.",
     "calendar": "Business-time calculations: calendar deadline | calendar elapsed.",
     "sla-recompute": "Recompute stored SLA figures from ticket history: --since DATE [--dry-run].",
+    "fetch-mail": "Poll the desk's IMAP mailbox once: new mail becomes tickets or replies.",
+    "intake-token": "Monitoring intake tokens: create | list | revoke.",
+    "search-reindex": "Rebuild the ticket full-text search index.",
 }
 
 

@@ -243,6 +243,9 @@ if env.str("S3_BUCKET", default=""):
     }
 # A resolved ticket may be reopened by its requester for this many days.
 DESK_REOPEN_DAYS = env.int("DESK_REOPEN_DAYS", default=14)
+# Recurring-incident detection: this many similar incidents within this many days.
+DESK_RECURRENCE_DAYS = env.int("DESK_RECURRENCE_DAYS", default=30)
+DESK_RECURRENCE_THRESHOLD = env.int("DESK_RECURRENCE_THRESHOLD", default=5)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -254,6 +257,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
 # Key for the HMAC-SHA256 signature of outbound webhooks (X-ServiceLoop-Signature).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
+# Service desk e-mail (docs/email.md): the mailbox customers write to (our notifications'
+# Reply-To), polled over IMAP, e.g. imaps://desk%40example.com:pw@host:993/INBOX.
+DESK_MAILBOX = env.str("DESK_MAILBOX", default="")
+IMAP_URL = env.str("IMAP_URL", default="")
+IMAP_DELETE = env.bool("IMAP_DELETE", default=False)  # delete processed mail (else mark it read)
+IMAP_TIMEOUT = env.int("IMAP_TIMEOUT", default=30)  # seconds per IMAP command
+MAIL_POLL_MINUTES = env.int("MAIL_POLL_MINUTES", default=1)
+# Mail from an address no active person has: "reject" (recorded, nothing sent) or "create"
+# (a ticket for a new, unverified contact of the organisation whose e-mail domain matches, or
+# of MAIL_UNKNOWN_SENDERS_ORGANISATION, given by short name or name).
+MAIL_UNKNOWN_SENDERS = env.str("MAIL_UNKNOWN_SENDERS", default="reject")
+MAIL_UNKNOWN_SENDERS_ORGANISATION = env.str("MAIL_UNKNOWN_SENDERS_ORGANISATION", default="")
+if MAIL_UNKNOWN_SENDERS not in ("reject", "create"):
+    raise ImproperlyConfigured(
+        f"MAIL_UNKNOWN_SENDERS must be 'reject' or 'create', not {MAIL_UNKNOWN_SENDERS!r}."
+    )
+if not 1 <= MAIL_POLL_MINUTES <= 59:
+    raise ImproperlyConfigured("MAIL_POLL_MINUTES must be between 1 and 59.")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -11,6 +11,7 @@ from serviceloop.core.forms import (
     StyledSetPasswordForm,
 )
 from serviceloop.core.views import account, errors
+from serviceloop.desk import api as desk_api
 
 router = DefaultRouter()
 router.register("organisations", core_api.OrganisationViewSet, basename="organisation")
@@ -19,6 +20,7 @@ router.register("teams", core_api.TeamViewSet, basename="team")
 router.register("calendars", core_api.CalendarViewSet, basename="calendar")
 router.register("audit-events", core_api.AuditEventViewSet, basename="audit-event")
 router.register("notifications", core_api.NotificationViewSet, basename="notification")
+router.register("tickets", desk_api.TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("accounts/login/", account.SignInView.as_view(), name="login"),
@@ -39,6 +41,13 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path(
+        "api/v1/intake/alertmanager",
+        desk_api.AlertmanagerIntakeView.as_view(),
+        name="intake_alertmanager",
+    ),
+    path("api/v1/intake/zabbix", desk_api.ZabbixIntakeView.as_view(), name="intake_zabbix"),
+    path("api/v1/intake/generic", desk_api.GenericIntakeView.as_view(), name="intake_generic"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from serviceloop.core.models import Notification
+from serviceloop.core.services.notifications import mail_domain
 
 
 class Channel(Protocol):
@@ -30,6 +31,24 @@ class EmailChannel:
     """HTML + plain-text e-mail in the recipient's language."""
 
     name = "email"
+
+    def headers(self, notification: Notification) -> dict[str, str]:
+        """The notification's own headers (``{notification_id}`` filled in), a Message-ID
+        stable per notification (a retried delivery repeats it, so the recipient's server
+        can drop the copy), and the RFC 3834 marks of an automatic message, which keep
+        auto-responders (out-of-office replies) from answering it."""
+        headers = {
+            "Message-ID": f"<notification-{{notification_id}}@{mail_domain()}>",
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            **(notification.email_headers or {}),
+            "X-ServiceLoop-Kind": notification.kind,
+        }
+        return {
+            name: str(value).replace("{notification_id}", str(notification.pk))
+            for name, value in headers.items()
+            if value
+        }
 
     def send(self, notification: Notification, address: str) -> None:
         recipient = notification.recipient
@@ -46,7 +65,7 @@ class EmailChannel:
             body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
-            headers={"X-ServiceLoop-Kind": notification.kind},
+            headers=self.headers(notification),
         )
         message.attach_alternative(html, "text/html")
         message.send(fail_silently=False)

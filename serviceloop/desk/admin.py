@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from serviceloop.core.admin import ReadOnlyAdmin
-from serviceloop.desk.models import Category, SlaPolicy, SlaPolicyVersion, Ticket
+from serviceloop.desk.models import Category, MailMessage, SlaPolicy, SlaPolicyVersion, Ticket
 
 
 @admin.register(Ticket)
@@ -16,3 +16,12 @@ class TicketAdmin(ReadOnlyAdmin):
 admin.site.register(Category, ReadOnlyAdmin)
 admin.site.register(SlaPolicy, ReadOnlyAdmin)
 admin.site.register(SlaPolicyVersion, ReadOnlyAdmin)
+
+
+@admin.register(MailMessage)
+class MailMessageAdmin(ReadOnlyAdmin):
+    """For support: what happened to a customer's e-mail."""
+
+    list_display = ("received_at", "sender", "subject", "outcome", "reason", "ticket")
+    list_filter = ("outcome", "reason")
+    search_fields = ("message_id", "sender", "subject")

@@ -22,3 +22,15 @@ class DeskConfig(AppConfig):
                 section="desk",
             ),
         )
+        # problems and known errors (clause 8.6.3)
+        register(NavEntry(_("Problems"), "problem_list", "bug", Capability.STAFF, section="desk"))
+        # monitoring intake tokens (administrators)
+        register(
+            NavEntry(
+                _("Monitoring intake"),
+                "intake_token_list",
+                "broadcast",
+                Capability.ADMINISTER,
+                section="desk",
+            )
+        )

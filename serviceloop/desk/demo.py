@@ -18,6 +18,8 @@ from serviceloop.desk.models import (
     CannedResponse,
     Category,
     Kind,
+    Problem,
+    ProblemStatus,
     RequestType,
     SlaPolicy,
     SlaPolicyVersion,
@@ -139,6 +141,7 @@ def demo_records(write=print, *, tickets: int = 2000, seed: int = 20261126) -> i
             ticket_transition(actor=None, ticket=ticket, target=Status.CLOSED, now=t)
     _major_incident(customers[0], requesters[customers[0].pk], agents, now)
     write(f"{created} demo tickets")
+    write(f"{_problems(write)} demo problems")
     return created
 
 
@@ -243,3 +246,189 @@ def _major_incident(customer, requesters, agents, now) -> None:
             actions="自动续期与到期告警 — 张伟，2026-12-15",
             now=start + datetime.timedelta(hours=20),
         )
+
+
+def _problems(write=print) -> int:
+    """A few problems and a known error for the demo organisation (idempotent: nothing when a
+    problem exists). Written through the services, by the first problem manager, and linked
+    to matching demo incidents; then recurring-incident detection runs once, so the demo
+    shows a proposal for the recurring VPN incidents. Returns the number of problems."""
+    from serviceloop.desk.services.problems import (
+        problem_create,
+        problem_link_incidents,
+        problem_managers,
+        problem_transition,
+        problem_update,
+    )
+    from serviceloop.desk.services.recurrence import recurrence_detect
+
+    if Problem.objects.exists():
+        return 0
+    managers = problem_managers()
+    if not managers:
+        write("no problem manager: demo problems skipped")
+        return 0
+    manager = managers[0]
+    agent = User.objects.filter(is_active=True, role=Role.AGENT).order_by("pk").first() or manager
+    now = timezone.now()
+
+    def incidents_titled(title, before, limit=6):
+        return list(
+            Ticket.objects.filter(kind=Kind.INCIDENT, title=title, created_at__lt=before)
+            .filter(problem_links__isnull=True)
+            .order_by("-created_at")[:limit]
+        )
+
+    def category(prefix):
+        return Category.objects.filter(name__startswith=prefix).first()
+
+    created = 0
+    # 1. A known error: Outlook asks for the password again and again.
+    start = now - datetime.timedelta(days=40)
+    outlook = problem_create(
+        actor=manager,
+        title="Outlook 反复要求输入密码 Outlook keeps asking for the password",
+        description="多位用户在更换密码后 Outlook 不断弹出登录框。",
+        service="企业邮箱 Mail",
+        category=category("邮件"),
+        owner=agent,
+        now=start,
+    )
+    problem_link_incidents(
+        actor=agent,
+        problem=outlook,
+        incidents=incidents_titled("Outlook keeps asking for password", start),
+        now=start + datetime.timedelta(hours=1),
+    )
+    problem_transition(
+        actor=agent,
+        problem=outlook,
+        target=ProblemStatus.INVESTIGATING,
+        now=start + datetime.timedelta(hours=2),
+    )
+    problem_update(
+        actor=agent,
+        problem=outlook,
+        five_whys=[
+            {"why": "为什么 Outlook 反复要求密码?", "answer": "凭据管理器里保存的是旧密码。"},
+            {
+                "why": "为什么保存的是旧密码?",
+                "answer": "改密码后 Outlook 没有重新认证现代身份验证。",
+            },
+            {
+                "why": "为什么没有重新认证?",
+                "answer": "客户端注册表禁用了现代身份验证 (EnableADAL=0)。",
+            },
+        ],
+        fishbone={
+            "technology": "旧版 Office 客户端的注册表配置禁用了现代身份验证。",
+            "process": "改密码流程没有提示用户清除已保存的凭据。",
+        },
+        root_cause="Office 客户端禁用了现代身份验证,改密码后保存的旧凭据不断失败。",
+        workaround="打开 Windows 凭据管理器,删除以 MicrosoftOffice16 开头的凭据,重启 Outlook 后重新登录。"
+        " Remove the MicrosoftOffice16 entries in Windows Credential Manager and restart Outlook.",
+        workaround_published=True,
+        now=start + datetime.timedelta(days=2),
+    )
+    problem_transition(
+        actor=agent,
+        problem=outlook,
+        target=ProblemStatus.KNOWN_ERROR,
+        now=start + datetime.timedelta(days=2, hours=1),
+    )
+    created += 1
+    # 2. Under investigation: ERP report exports fail.
+    start = now - datetime.timedelta(days=12)
+    erp = problem_create(
+        actor=manager,
+        title="ERP 报表导出间歇性失败 ERP report export fails intermittently",
+        description="月底报表导出时常超时。",
+        service="ERP",
+        category=category("业务系统"),
+        owner=manager,
+        now=start,
+    )
+    problem_link_incidents(
+        actor=manager, problem=erp, incidents=incidents_titled("ERP 报表导出失败", start), now=start
+    )
+    problem_transition(actor=manager, problem=erp, target=ProblemStatus.INVESTIGATING, now=start)
+    problem_update(
+        actor=manager,
+        problem=erp,
+        five_whys=[
+            {"why": "为什么导出失败?", "answer": "报表服务在 120 秒后超时。"},
+            {"why": "为什么超过 120 秒?", "answer": "月底数据量是平时的 5 倍。"},
+        ],
+        fishbone={"technology": "报表查询没有使用分区索引。", "environment": "月底集中导出。"},
+        now=start + datetime.timedelta(days=1),
+    )
+    created += 1
+    # 3. Resolved and closed: the printer paper jams.
+    start = now - datetime.timedelta(days=90)
+    printer = problem_create(
+        actor=agent,
+        title="三楼打印机频繁卡纸 3rd-floor printer jams often",
+        service="办公网络 Office network",
+        category=category("办公终端"),
+        owner=agent,
+        now=start,
+    )
+    problem_link_incidents(
+        actor=agent, problem=printer, incidents=incidents_titled("打印机卡纸", start, 4), now=start
+    )
+    problem_update(
+        actor=agent,
+        problem=printer,
+        root_cause="搓纸轮磨损。Worn pick-up roller.",
+        now=start + datetime.timedelta(days=3),
+    )
+    problem_transition(
+        actor=agent,
+        problem=printer,
+        target=ProblemStatus.RESOLVED,
+        resolution="供应商更换了搓纸轮。The supplier replaced the roller.",
+        now=start + datetime.timedelta(days=10),
+    )
+    problem_transition(
+        actor=manager,
+        problem=printer,
+        target=ProblemStatus.CLOSED,
+        now=start + datetime.timedelta(days=20),
+    )
+    created += 1
+    # 4. Closed with an accepted risk.
+    start = now - datetime.timedelta(days=60)
+    wifi = problem_create(
+        actor=manager,
+        title="三楼 Wi-Fi 高峰期变慢 Wi-Fi slow on the 3rd floor at peak hours",
+        service="办公网络 Office network",
+        category=category("网络"),
+        owner=manager,
+        now=start,
+    )
+    problem_link_incidents(
+        actor=manager,
+        problem=wifi,
+        incidents=incidents_titled("Wi-Fi slow on 3rd floor", start, 4),
+        now=start,
+    )
+    problem_update(
+        actor=manager,
+        problem=wifi,
+        root_cause="接入点容量不足。The access points are at capacity.",
+        workaround="会议高峰期使用有线网络。Use the wired network during peak meetings.",
+        now=start + datetime.timedelta(days=2),
+    )
+    problem_transition(
+        actor=manager,
+        problem=wifi,
+        target=ProblemStatus.CLOSED,
+        accepted_risk="高峰期 Wi-Fi 仍可能变慢。Wi-Fi may stay slow at peak hours.",
+        risk_justification="办公室将于明年搬迁,新增接入点不划算。The office moves next year.",
+        now=start + datetime.timedelta(days=5),
+    )
+    created += 1
+    write(f"{created} demo problems (1 known error)")
+    counts = recurrence_detect(now=now)
+    write(f"recurring-incident detection: {counts['created']} proposal(s)")
+    return created

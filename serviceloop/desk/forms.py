@@ -80,6 +80,7 @@ class TicketUpdateForm(BootstrapMixin, forms.Form):
     impact = forms.TypedChoiceField(label=_("impact"), choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(label=_("urgency"), choices=Urgency.choices, coerce=int)
     is_major = forms.BooleanField(label=_("major incident"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class AssignForm(BootstrapMixin, forms.Form):
@@ -92,6 +93,7 @@ class AssignForm(BootstrapMixin, forms.Form):
         required=False,
         help_text=_("Empty: the next agent of the team, in turn."),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class CommentForm(BootstrapMixin, forms.Form):

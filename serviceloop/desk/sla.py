@@ -47,7 +47,10 @@ def clock_events(events) -> list[ClockEvent]:
     result = []
     for event in events:
         if event.kind == EventKind.STATUS:
-            result.append(ClockEvent(event.at, status=event.to_value))
+            # A move sent with a message to the customer is also a response.
+            result.append(
+                ClockEvent(event.at, status=event.to_value, public_response=event.provider_response)
+            )
         elif event.kind == EventKind.PRIORITY:
             result.append(ClockEvent(event.at, priority=event.to_value))
         elif event.provider_response:

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from serviceloop.desk.views import configuration, portal, ticket_extras, tickets
+from serviceloop.desk.views import configuration, intake, portal, problems, ticket_extras, tickets
+from serviceloop.desk.views import search as search_views
 
 urlpatterns = [
     path("desk/", tickets.queue, name="desk_queue"),
+    path("desk/search/", search_views.search, name="desk_search"),
     path("desk/new/", tickets.ticket_new, name="ticket_new"),
     path("desk/bulk/", tickets.queue_bulk, name="desk_bulk"),
     path("desk/views/", tickets.saved_view_save, name="desk_view_save"),
@@ -42,6 +44,48 @@ urlpatterns = [
     path("desk/settings/<str:kind>/", configuration.config_list, name="desk_config_list"),
     path("desk/settings/<str:kind>/new/", configuration.config_edit, name="desk_config_new"),
     path("desk/settings/<str:kind>/<int:pk>/", configuration.config_edit, name="desk_config_edit"),
+    # problems, known errors and recurring-incident proposals
+    path("desk/problems/", problems.problem_list, name="problem_list"),
+    path("desk/problems/new/", problems.problem_new, name="problem_new"),
+    path("desk/problems/<str:reference>/", problems.problem_detail, name="problem_detail"),
+    path("desk/problems/<str:reference>/edit/", problems.problem_edit, name="problem_edit"),
+    path("desk/problems/<str:reference>/rca/", problems.problem_rca, name="problem_rca"),
+    path("desk/problems/<str:reference>/move/", problems.problem_move, name="problem_move"),
+    path("desk/problems/<str:reference>/link/", problems.problem_link, name="problem_link"),
+    path(
+        "desk/problems/<str:reference>/unlink/<str:incident>/",
+        problems.problem_unlink,
+        name="problem_unlink",
+    ),
+    path(
+        "desk/problem-proposals/<int:pk>/",
+        problems.proposal_detail,
+        name="problem_proposal_detail",
+    ),
+    path(
+        "desk/problem-proposals/<int:pk>/accept/",
+        problems.proposal_accept,
+        name="problem_proposal_accept",
+    ),
+    path(
+        "desk/problem-proposals/<int:pk>/dismiss/",
+        problems.proposal_dismiss,
+        name="problem_proposal_dismiss",
+    ),
+    path("desk/known-errors/", problems.known_error_list, name="known_error_list"),
+    path(
+        "desk/tickets/<str:reference>/problem/",
+        problems.ticket_problem_link,
+        name="ticket_problem_link",
+    ),
+    # monitoring intake tokens (administrators)
+    path("desk/intake/", intake.intake_token_list, name="intake_token_list"),
+    path("desk/intake/new/", intake.intake_token_new, name="intake_token_new"),
+    path(
+        "desk/intake/<int:pk>/revoke/",
+        intake.intake_token_revoke_view,
+        name="intake_token_revoke",
+    ),
     path("portal/", portal.portal_home, name="portal_home"),
     path("portal/new/", portal.portal_new, name="portal_new"),
 ]

@@ -28,6 +28,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     # Same key, same recipient: notified once only (warnings, escalations, reminders).
     dedupe_key = models.CharField(max_length=200, blank=True)
+    # Extra e-mail headers (threading: Message-ID, In-Reply-To, References, Reply-To); a
+    # value may hold "{notification_id}", filled in when the e-mail is built.
+    email_headers = models.JSONField(default=dict, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -4,6 +4,9 @@
 its deliveries after the transaction commits (a rolled-back change notifies nobody).
 """
 
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -11,6 +14,13 @@ from django.utils import timezone, translation
 
 from serviceloop.core.audit import audit_record
 from serviceloop.core.models import Delivery, Notification
+
+
+def mail_domain() -> str:
+    """The domain of our own Message-IDs: DEFAULT_FROM_EMAIL's, else SITE_URL's host."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    domain = address.rpartition("@")[2] if "@" in address else ""
+    return (domain or urlsplit(settings.SITE_URL).hostname or "localhost").lower()
 
 
 def _render(kind: str, context: dict, recipient) -> tuple[str, str]:
@@ -29,6 +39,7 @@ def notify(
     context: dict | None = None,
     url: str = "",
     dedupe_key: str = "",
+    email_headers: dict[str, str] | None = None,
 ) -> list[Notification]:
     """Create one notification per active recipient and queue its e-mail delivery.
 
@@ -36,10 +47,19 @@ def notify(
     body, rendered in each recipient's language. With ``dedupe_key``, a recipient who already
     has a notification with that key gets nothing new, even when two workers race (the
     database's unique constraint decides). Must run inside the change's transaction.
+
+    ``email_headers`` go into the e-mail as they are (threading: ``Message-ID``,
+    ``In-Reply-To``, ``References``, ``Reply-To``); ``{notification_id}`` in a value is
+    replaced by each notification's id when the e-mail is built, so a Message-ID can be
+    unique per notification and stable across retried deliveries.
     """
     from serviceloop.core.tasks import deliver_notification
 
     context = context or {}
+    email_headers = dict(email_headers or {})
+    for name, value in email_headers.items():
+        if "\n" in name or "\r" in name or "\n" in str(value) or "\r" in str(value):
+            raise ValueError(f"an e-mail header holds a line break: {name}")
     created = []
     now = timezone.now()
     for recipient in {r.pk: r for r in recipients if r is not None and r.is_active}.values():
@@ -52,6 +72,7 @@ def notify(
             url=url,
             created_at=now,
             dedupe_key=dedupe_key,
+            email_headers=email_headers,
         )
         if dedupe_key:
             if Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists():

@@ -1,6 +1,26 @@
 from serviceloop.desk.models.config import Category, Impact, Priority, PriorityMatrix, Urgency
+from serviceloop.desk.models.intake import (
+    AlertState,
+    IntakeSource,
+    IntakeToken,
+    MonitoredAlert,
+    OnResolved,
+)
+from serviceloop.desk.models.mail import MailboxCursor, MailMessage, MailOutcome, MailReason
 from serviceloop.desk.models.major import MajorIncidentUpdate, PostIncidentReview
+from serviceloop.desk.models.problems import (
+    Fishbone,
+    Problem,
+    ProblemEvent,
+    ProblemEventKind,
+    ProblemIncident,
+    ProblemProposal,
+    ProblemStatus,
+    ProposalRule,
+    ProposalStatus,
+)
 from serviceloop.desk.models.requests import Approval, CannedResponse, RequestType
+from serviceloop.desk.models.search import TicketSearchDocument
 from serviceloop.desk.models.sla import EscalationAction, SlaPolicy, SlaPolicyVersion
 from serviceloop.desk.models.tickets import (
     Comment,
@@ -17,6 +37,24 @@ from serviceloop.desk.models.tickets import (
 )
 
 __all__ = [
+    "MailboxCursor",
+    "MailMessage",
+    "MailOutcome",
+    "MailReason",
+    "AlertState",
+    "IntakeSource",
+    "IntakeToken",
+    "MonitoredAlert",
+    "OnResolved",
+    "Fishbone",
+    "Problem",
+    "ProblemEvent",
+    "ProblemEventKind",
+    "ProblemIncident",
+    "ProblemProposal",
+    "ProblemStatus",
+    "ProposalRule",
+    "ProposalStatus",
     "Approval",
     "CannedResponse",
     "MajorIncidentUpdate",
@@ -40,5 +78,6 @@ __all__ = [
     "TicketLink",
     "SavedView",
     "TicketPresence",
+    "TicketSearchDocument",
     "Urgency",
 ]

@@ -17,6 +17,7 @@ from serviceloop.desk.models import (
     Ticket,
     TicketEvent,
 )
+from serviceloop.desk.models.mail import ticket_email_headers
 from serviceloop.desk.permissions import ticket_role
 from serviceloop.desk.services.tickets import ticket_lock, ticket_save_with_sla
 
@@ -72,6 +73,7 @@ def major_update_send(
             kind="major_update",
             context={"ticket": ticket, "update": update},
             url=f"/desk/tickets/{ticket.reference}/",
+            email_headers=ticket_email_headers(ticket),
         )
     return update
 

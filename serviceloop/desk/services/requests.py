@@ -21,6 +21,7 @@ from serviceloop.desk.models import (
     Ticket,
     TicketEvent,
 )
+from serviceloop.desk.models.mail import ticket_email_headers
 from serviceloop.desk.services.tickets import ticket_assign, ticket_create, ticket_transition
 
 
@@ -137,6 +138,7 @@ def _ask(approval: Approval) -> None:
         kind="approval_requested",
         context={"ticket": approval.ticket},
         url=f"/desk/tickets/{approval.ticket.reference}/",
+        email_headers=ticket_email_headers(approval.ticket),
     )
 
 

@@ -1,18 +1,20 @@
-"""SLA warnings and escalations: each exactly once per ticket, target, threshold and due time.
+"""SLA warnings and escalations: a warning once per ticket, target and due time; a breach (and
+its escalation) once per ticket and target.
 
 The periodic task calls ``sla_alerts_run``. Claiming an alert is an INSERT into ``SlaAlert``
 under a unique constraint, so with several workers only the one whose insert succeeds acts.
-A due time that moves (a pause, a priority change) makes a new due time and a new alert.
+A warning due time that moves (a pause, a priority change) gets a new warning.
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from serviceloop.core.audit import audit_record
 from serviceloop.core.services.notifications import notify
 from serviceloop.desk.lifecycle import OPEN_STATUSES
 from serviceloop.desk.models import EscalationAction, EventKind, SlaAlert, Ticket, TicketEvent
+from serviceloop.desk.models.mail import ticket_email_headers
 from serviceloop.desk.sla import ticket_sla_refresh
 
 RAISE = {"P4": "P3", "P3": "P2", "P2": "P1", "P1": "P1"}
@@ -53,7 +55,12 @@ def sla_alerts_run(*, now=None) -> dict:
             if due_at is None:
                 continue
             if due_at < now:
-                if _claim(ticket, target, "breach", due_at, now):
+                # A target is breached once: a due time moved by the escalation itself (a
+                # raised priority) does not make a second breach of the same target.
+                already = SlaAlert.objects.filter(
+                    ticket=ticket, target=target, threshold="breach"
+                ).exists()
+                if not already and _claim(ticket, target, "breach", due_at, now):
                     _breach(ticket, target, due_at, now)
                     counts["breach"] += 1
             elif (
@@ -73,6 +80,7 @@ def _warn(ticket: Ticket, target: str, due_at) -> None:
             kind="sla_warning",
             context={"ticket": ticket, "target": target, "due_at": due_at},
             url=f"/desk/tickets/{ticket.reference}/",
+            email_headers=ticket_email_headers(ticket),
         )
         audit_record(
             actor=None,
@@ -93,6 +101,7 @@ def _breach(ticket: Ticket, target: str, due_at, now) -> None:
             .get(pk=ticket.pk)
         )
         taken = {}
+        recipients = _people_to_tell(ticket)  # before a reassignment: the agent losing it too
         lead = ticket.team.lead if ticket.team else None
         if (
             action == EscalationAction.REASSIGN
@@ -132,7 +141,9 @@ def _breach(ticket: Ticket, target: str, due_at, now) -> None:
         )
         taken["sla"] = ticket_sla_refresh(ticket, now=now)
         ticket.updated_at = now
+        ticket.version = F("version") + 1
         ticket.save()
+        ticket.refresh_from_db(fields=["version"])
         audit_record(
             actor=None,
             verb="ticket.sla_breach",
@@ -140,8 +151,9 @@ def _breach(ticket: Ticket, target: str, due_at, now) -> None:
             payload={"target": target, "due_at": due_at, "action": action, "changes": taken},
         )
         notify(
-            recipients=_people_to_tell(ticket),
+            recipients=[*recipients, *(p for p in _people_to_tell(ticket) if p not in recipients)],
             kind="sla_breach",
             context={"ticket": ticket, "target": target, "due_at": due_at, "action": action},
             url=f"/desk/tickets/{ticket.reference}/",
+            email_headers=ticket_email_headers(ticket),
         )

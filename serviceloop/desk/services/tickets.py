@@ -27,13 +27,16 @@ from serviceloop.desk.models import (
     EventKind,
     Impact,
     Kind,
+    Priority,
     PriorityMatrix,
     Source,
     Ticket,
     TicketEvent,
     Urgency,
 )
+from serviceloop.desk.models.mail import ticket_email_headers
 from serviceloop.desk.permissions import ticket_role
+from serviceloop.desk.search import ticket_index_after_commit
 from serviceloop.desk.sla import sla_version_for, ticket_sla_refresh
 
 REFERENCE_PREFIX = {Kind.INCIDENT: "INC", Kind.REQUEST: "REQ"}
@@ -123,8 +126,6 @@ def ticket_create(
         errors["title"] = _("Give the ticket a title.")
     if requester.organisation_id != organisation.pk:
         errors["requester"] = _("The requester must belong to the customer organisation.")
-    if False:
-        pass
     if kind not in Kind.values:
         errors["kind"] = _("Unknown ticket type.")
     if impact not in Impact.values:
@@ -242,6 +243,7 @@ def ticket_create(
                 kind="ticket_created",
                 context={"ticket": ticket},
                 url=f"/desk/tickets/{ticket.reference}/",
+                email_headers=ticket_email_headers(ticket),
             )
             if assignee is not None and assignee != actor:
                 notify(
@@ -249,7 +251,9 @@ def ticket_create(
                     kind="ticket_assigned",
                     context={"ticket": ticket},
                     url=f"/desk/tickets/{ticket.reference}/",
+                    email_headers=ticket_email_headers(ticket),
                 )
+            ticket_index_after_commit(ticket.pk)
     except IntegrityError:
         if idempotency_key:
             # Another request with the same key won the race: return its ticket.
@@ -366,12 +370,14 @@ def ticket_transition(
                 kind="ticket_resolved",
                 context={**context, "rating_links": rating_links(ticket)},
                 url=f"/desk/tickets/{ticket.reference}/",
+                email_headers=ticket_email_headers(ticket),
             )
         notify(
             recipients=recipients,
             kind="ticket_status",
             context=context,
             url=f"/desk/tickets/{ticket.reference}/",
+            email_headers=ticket_email_headers(ticket),
         )
     return ticket
 
@@ -468,7 +474,9 @@ def ticket_comment(
             kind="ticket_reply" if public else "ticket_note",
             context={"ticket": ticket, "comment": comment},
             url=f"/desk/tickets/{ticket.reference}/",
+            email_headers=ticket_email_headers(ticket),
         )
+        ticket_index_after_commit(ticket.pk)
     return comment
 
 
@@ -484,6 +492,15 @@ def ticket_update(*, actor, ticket: Ticket, expected_version=None, now=None, **f
     unknown = set(fields) - set(TICKET_FIELDS) - {"priority"}
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    errors = {}
+    if "impact" in fields and fields["impact"] not in Impact.values:
+        errors["impact"] = _("Choose an impact.")
+    if "urgency" in fields and fields["urgency"] not in Urgency.values:
+        errors["urgency"] = _("Choose an urgency.")
+    if "priority" in fields and fields["priority"] not in Priority.values:
+        errors["priority"] = _("Choose a priority.")
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         ticket = ticket_lock(ticket, expected_version)
         before = {
@@ -521,6 +538,7 @@ def ticket_update(*, actor, ticket: Ticket, expected_version=None, now=None, **f
             return ticket
         changes["sla"] = ticket_save_with_sla(ticket, now)
         audit_record(actor=actor, verb="ticket.updated", obj=ticket, payload=changes)
+        ticket_index_after_commit(ticket.pk)
     return ticket
 
 
@@ -591,5 +609,6 @@ def ticket_assign(
                 kind="ticket_assigned",
                 context={"ticket": ticket},
                 url=f"/desk/tickets/{ticket.reference}/",
+                email_headers=ticket_email_headers(ticket),
             )
     return ticket

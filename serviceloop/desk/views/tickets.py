@@ -26,6 +26,7 @@ from serviceloop.desk.lifecycle import AGENT, Status, transitions_from
 from serviceloop.desk.models import SavedView
 from serviceloop.desk.permissions import get_ticket_for, ticket_role
 from serviceloop.desk.services import tickets as services
+from serviceloop.desk.views.problems import incident_problem_context
 
 
 def _messages_from(request, error: ValidationError) -> None:
@@ -95,7 +96,13 @@ def ticket_detail(request, reference):
         ),
         "moves": transitions_from(ticket.status, role) if role else [],
         "comment_form": CommentForm() if role else None,
-        "assign_form": AssignForm(initial={"team": ticket.team_id, "assignee": ticket.assignee_id})
+        "assign_form": AssignForm(
+            initial={
+                "team": ticket.team_id,
+                "assignee": ticket.assignee_id,
+                "version": ticket.version,
+            }
+        )
         if is_agent
         else None,
         "update_form": TicketUpdateForm(
@@ -106,12 +113,14 @@ def ticket_detail(request, reference):
                 "impact": ticket.impact,
                 "urgency": ticket.urgency,
                 "is_major": ticket.is_major,
+                "version": ticket.version,
             }
         )
         if is_agent
         else None,
         "now": timezone.now(),
         **_extras_context(request.user, ticket, role),
+        **incident_problem_context(request.user, ticket),  # problems block
     }
     return render(request, "desk/ticket_detail.html", context)
 
@@ -225,12 +234,26 @@ def ticket_assign(request, reference):
     ticket = get_ticket_for(request.user, reference, write=True)
     form = AssignForm(request.POST)
     if form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            services.ticket_assign(actor=request.user, ticket=ticket, **form.cleaned_data)
+            services.ticket_assign(
+                actor=request.user,
+                ticket=ticket,
+                expected_version=data.pop("version", None),
+                **data,
+            )
+        except services.StaleTicket:
+            messages.error(
+                request, _("Someone else changed this ticket meanwhile; check it and try again.")
+            )
         except ValidationError as error:
             _messages_from(request, error)
         else:
             messages.success(request, _("Assignment saved."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
     return redirect("ticket_detail", reference=ticket.reference)
 
 
@@ -240,8 +263,18 @@ def ticket_edit(request, reference):
     ticket = get_ticket_for(request.user, reference, write=True)
     form = TicketUpdateForm(request.POST)
     if form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            services.ticket_update(actor=request.user, ticket=ticket, **form.cleaned_data)
+            services.ticket_update(
+                actor=request.user,
+                ticket=ticket,
+                expected_version=data.pop("version", None),
+                **data,
+            )
+        except services.StaleTicket:
+            messages.error(
+                request, _("Someone else changed this ticket meanwhile; check it and try again.")
+            )
         except ValidationError as error:
             _messages_from(request, error)
         else:
