@@ -297,6 +297,10 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own origin: no CDN, strict CSP holds.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One name per choice set where several serializers share it.
+    "ENUM_NAME_OVERRIDES": {
+        "ProblemStatusEnum": "serviceloop.desk.models.problems.ProblemStatus.choices",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

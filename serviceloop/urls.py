@@ -21,6 +21,7 @@ router.register("calendars", core_api.CalendarViewSet, basename="calendar")
 router.register("audit-events", core_api.AuditEventViewSet, basename="audit-event")
 router.register("notifications", core_api.NotificationViewSet, basename="notification")
 router.register("tickets", desk_api.TicketViewSet, basename="ticket")
+router.register("problems", desk_api.ProblemViewSet, basename="problem")
 
 urlpatterns = [
     path("accounts/login/", account.SignInView.as_view(), name="login"),
@@ -48,6 +49,11 @@ urlpatterns = [
     ),
     path("api/v1/intake/zabbix", desk_api.ZabbixIntakeView.as_view(), name="intake_zabbix"),
     path("api/v1/intake/generic", desk_api.GenericIntakeView.as_view(), name="intake_generic"),
+    path(
+        "api/v1/tickets/<str:reference>/attachments/",
+        desk_api.TicketAttachmentsView.as_view(),
+        name="ticket_attachments_api",
+    ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
