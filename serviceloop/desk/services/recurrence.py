@@ -17,10 +17,8 @@ a dismissed or accepted proposal is not raised again.
 """
 
 import datetime
-import logging
 import math
 import re
-import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -34,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.segmentation import segmenter
 from serviceloop.core.services.notifications import notify
 from serviceloop.desk.lifecycle import Status
 from serviceloop.desk.models import (
@@ -59,29 +58,6 @@ DEFAULT_DAYS = 30
 DEFAULT_THRESHOLD = 5
 
 # --- Segmentation ------------------------------------------------------------------------
-
-_jieba = None
-_jieba_lock = threading.Lock()
-
-
-def segmenter():
-    """jieba, loaded once per process on first use (1-2 s, ~60 MB), quiet, with its
-    dictionary cache in the data directory instead of /tmp."""
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                data_dir = getattr(settings, "DATA_DIR", None)
-                if data_dir is not None:
-                    jieba.dt.tmp_dir = str(data_dir)
-                    jieba.dt.cache_file = "jieba.cache"
-                jieba.initialize()
-                _jieba = jieba
-    return _jieba
-
 
 # Words that say "it is broken" rather than what is broken, and fillers.
 _STOP_TEXT = """
