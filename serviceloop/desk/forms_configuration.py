@@ -115,7 +115,8 @@ class SlaVersionForm(BootstrapMixin, forms.Form):
         for priority in Priority.values:
             for key, label in self.TARGETS:
                 self.fields[f"{priority}_{key}"] = forms.IntegerField(
-                    label=f"{priority} {label} ({_('minutes')})",
+                    label=_("%(priority)s %(target)s (minutes)")
+                    % {"priority": priority, "target": label},
                     min_value=1,
                     required=key == "resolution",
                     widget=forms.NumberInput(attrs={"class": "form-control"}),

@@ -103,7 +103,7 @@ def sla_policy_publish(
     require(actor, Capability.ADMINISTER)
     now = now or timezone.now()
     if not 1 <= int(warn_percent) <= 99:
-        raise ValidationError({"warn_percent": _("Warn between 1 and 99 % of the target.")})
+        raise ValidationError({"warn_percent": _("Warn between 1 and 99 percent of the target.")})
     with transaction.atomic():
         policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
         number = (policy.versions.aggregate(n=Max("number"))["n"] or 0) + 1

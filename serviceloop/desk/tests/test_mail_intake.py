@@ -25,6 +25,9 @@ from serviceloop.desk.services.tickets import ticket_comment, ticket_create, tic
 from serviceloop.desk.tasks import fetch_mail
 from serviceloop.desk.tests import mailserver
 
+# These tests read messages: in English, whatever the default language.
+pytestmark = pytest.mark.usefixtures("english")
+
 # the real IMAP server's fixtures
 dovecot = mailserver.dovecot
 imap_mailbox = mailserver.imap_mailbox

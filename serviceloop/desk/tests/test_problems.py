@@ -29,6 +29,9 @@ from serviceloop.desk.services.problems import (
 )
 from serviceloop.desk.tests.factories import CategoryFactory, TicketFactory
 
+# These tests read messages: in English, whatever the default language.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def audit_rows(problem, verb=None):
     rows = AuditEvent.objects.filter(object_type="desk.problem", object_id=str(problem.pk))

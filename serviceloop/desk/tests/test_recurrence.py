@@ -33,6 +33,9 @@ from serviceloop.desk.services.recurrence import (
 )
 from serviceloop.desk.tests.factories import CategoryFactory, TicketFactory
 
+# These tests read messages: in English, whatever the default language.
+pytestmark = pytest.mark.usefixtures("english")
+
 NOW = timezone.now()
 
 
