@@ -5,7 +5,7 @@ its reference and title, its description, its public replies and its internal no
 four columns. ``ticket_index`` rebuilds one ticket's row from the database (idempotent, so
 running it twice or late is harmless); the ticket services schedule it after their commit
 (``ticket_index_after_commit``) through the Huey task ``desk.tasks.ticket_search_index``;
-``search_reindex`` rebuilds every row in batches (``serviceloop search_reindex``). The
+``search_reindex`` rebuilds every row in batches (``serviceloop search-reindex``). The
 database indexes the rows itself (see ``search_sql``): the Python side is the same on both.
 
 Tokens: the text is NFKC-normalised (full-width ``ＶＰＮ`` becomes ``VPN``), segmented with
@@ -19,25 +19,29 @@ Queries are segmented the same way; the tokens are OR-ed and the matches ranked:
 (title/description/replies/notes), newest first among equals. A ticket whose reference is
 in the query comes first. Results are permission-filtered in the query itself
 (``Ticket.objects.visible_to``), and customers' queries never look at the notes column.
+
+Cost bound on PostgreSQL: ``ts_rank`` must read the vector of every match from the table,
+and OR-ed everyday words ("电脑 无法 登录") can match half of a million tickets. A query the
+planner expects to match more than RANK_MAX tickets therefore ranks only the newest
+~RANK_MAX matches (newest by ticket id); a user who sees at most FEW_VISIBLE tickets (most
+customers) has all of his matches ranked, read through his tickets. SQLite ranks every
+match (FTS5 computes bm25 from its own index, fast enough at the embedded scale).
 """
 
-import logging
+import json
 import re
-import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.core.roles import Capability
+from serviceloop.core.segmentation import segmenter
 from serviceloop.desk import search_sql
 from serviceloop.desk.models import Comment, Ticket, TicketSearchDocument
-
-logger = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TOKENS = 16
@@ -52,6 +56,11 @@ COLUMN_LIMITS = {
     "note_tokens": 48_000,
 }
 REINDEX_BATCH = 500
+# PostgreSQL: a query that matches more tickets than this ranks only the newest ~RANK_MAX
+# of them (see _postgresql_ranked_ids); below it, every match is ranked.
+RANK_MAX = 10_000
+# PostgreSQL: a user who sees at most this many tickets has them searched one by one.
+FEW_VISIBLE = 5_000
 
 REFERENCE = re.compile(r"(?<![0-9A-Za-z])([A-Za-z]{2,8})-(\d{4})-(\d{3,10})(?![0-9])")
 WORD = re.compile(r"[^\W_]+")
@@ -64,29 +73,6 @@ a an the to of in on at by for from with and or is are was were be been am
 this that these those my our your i we you me us do does did
 """
 STOP_TOKENS = frozenset(_STOP_WORDS.split())
-
-_jieba = None
-_jieba_lock = threading.Lock()
-
-
-def segmenter():
-    """jieba, loaded once per process on first use (1–2 s, ~60 MB), quiet, with its
-    dictionary cache in the data directory rather than in /tmp."""
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                data_dir = getattr(settings, "DATA_DIR", None)
-                if data_dir is not None:
-                    jieba.dt.tmp_dir = str(data_dir)
-                    jieba.dt.cache_file = "jieba.cache"
-                jieba.initialize()
-                _jieba = jieba
-    return _jieba
-
 
 # --- Tokens ----------------------------------------------------------------------------
 
@@ -263,44 +249,111 @@ def _ranked_ids(words, visible, *, internal: bool, limit: int) -> list[int]:
     if visible.query.has_filters():
         subquery, scope_params = visible.order_by().values("pk").query.sql_with_params()
         scope_params = list(scope_params)
-    vendor = connection.vendor
-    if vendor == "sqlite":
-        table = search_sql.FTS_TABLE
-        match = " OR ".join(_fts5_quote(w) for w in words)
-        if internal:
-            weights = "10.0, 4.0, 2.0, 1.0"
-        else:
-            match = "{title_tokens description_tokens reply_tokens} : (" + match + ")"
-            weights = "10.0, 4.0, 2.0, 0.0"
-        # Only constants and Django's compiled subquery are formatted in; values are params.
-        ranked = (
-            f"SELECT rowid AS id, bm25({table}, {weights}) AS score "  # noqa: S608
-            f"FROM {table} WHERE {table} MATCH %s"
-        )
-        if subquery:
-            # Matched once, then filtered: a rowid IN (...) beside MATCH would make FTS5 run
-            # the whole query again for every visible ticket (seconds for a customer).
-            sql = (
-                f"WITH matches AS MATERIALIZED ({ranked}) SELECT id FROM matches "  # noqa: S608
-                f"WHERE id IN ({subquery}) ORDER BY score, id DESC LIMIT %s"
-            )
-        else:
-            sql = f"{ranked} ORDER BY score, id DESC LIMIT %s"
-    elif vendor == "postgresql":
-        table = TicketSearchDocument._meta.db_table
-        labels = "" if internal else ":ABC"  # customers: not the notes (weight D)
-        match = " | ".join(_tsquery_quote(w, labels) for w in words)
-        scope = f"AND d.ticket_id IN ({subquery})" if subquery else ""
+    if connection.vendor == "sqlite":
+        return _sqlite_ranked_ids(words, subquery, scope_params, internal=internal, limit=limit)
+    if connection.vendor == "postgresql":
+        return _postgresql_ranked_ids(words, subquery, scope_params, internal=internal, limit=limit)
+    raise NotImplementedError(f"ticket search does not support {connection.vendor}")
+
+
+# Only constants and Django's compiled visible_to subquery are formatted into the SQL
+# below; the query's words and every value are parameters.
+
+
+def _sqlite_ranked_ids(words, subquery, scope_params, *, internal, limit) -> list[int]:
+    table = search_sql.FTS_TABLE
+    match = " OR ".join(_fts5_quote(w) for w in words)
+    if internal:
+        weights = "10.0, 4.0, 2.0, 1.0"
+    else:
+        match = "{title_tokens description_tokens reply_tokens} : (" + match + ")"
+        weights = "10.0, 4.0, 2.0, 0.0"
+    ranked = (
+        f"SELECT rowid AS id, bm25({table}, {weights}) AS score "  # noqa: S608
+        f"FROM {table} WHERE {table} MATCH %s"
+    )
+    if subquery:
+        # Matched once, then filtered: a rowid IN (...) beside MATCH would make FTS5 run
+        # the whole query again for every visible ticket (seconds for a customer).
         sql = (
-            f"SELECT d.ticket_id FROM {table} d, to_tsquery('simple', %s) q "  # noqa: S608
-            f"WHERE d.{search_sql.PG_VECTOR} @@ q {scope} "
-            f"ORDER BY ts_rank(d.{search_sql.PG_VECTOR}, q) DESC, d.ticket_id DESC LIMIT %s"
+            f"WITH matches AS MATERIALIZED ({ranked}) SELECT id FROM matches "  # noqa: S608
+            f"WHERE id IN ({subquery}) ORDER BY score, id DESC LIMIT %s"
         )
-    else:  # pragma: no cover - the product runs on SQLite and PostgreSQL only
-        raise NotImplementedError(f"ticket search does not support {vendor}")
+    else:
+        sql = f"{ranked} ORDER BY score, id DESC LIMIT %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *scope_params, limit])
         return [row[0] for row in cursor.fetchall()]
+
+
+def _postgresql_ranked_ids(words, subquery, scope_params, *, internal, limit) -> list[int]:
+    """``ts_rank`` reads the vector of every match from the table: a word in 5% of a million
+    tickets is 50,000 row visits. So when the planner expects more than RANK_MAX matches,
+    only the newest ~RANK_MAX are ranked (a ticket-id window the GIN and primary-key
+    indexes intersect); if that window holds fewer than ``limit`` visible matches, every
+    match is ranked after all."""
+    table = TicketSearchDocument._meta.db_table
+    vector = search_sql.PG_VECTOR
+    labels = "" if internal else ":ABC"  # customers: not the notes (weight D)
+    match = " | ".join(_tsquery_quote(w, labels) for w in words)
+    scope = f"AND d.ticket_id IN ({subquery})" if subquery else ""
+    sql = (
+        f"SELECT d.ticket_id FROM {table} d, to_tsquery('simple', %s) q "  # noqa: S608
+        f"WHERE d.{vector} @@ q {{window}} {scope} "
+        f"ORDER BY ts_rank(d.{vector}, q) DESC, d.ticket_id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        few = _postgresql_few_visible(cursor, subquery, scope_params) if subquery else None
+        if few is not None:
+            # A customer who sees a few thousand tickets at most: rank all of his matches,
+            # reading his tickets' vectors by primary key rather than every match's.
+            cursor.execute(
+                f"SELECT d.ticket_id FROM {table} d, to_tsquery('simple', %s) q "  # noqa: S608
+                f"WHERE d.ticket_id = ANY(%s) AND d.{vector} @@ q "
+                f"ORDER BY ts_rank(d.{vector}, q) DESC, d.ticket_id DESC LIMIT %s",
+                [match, few, limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        after = _postgresql_window(cursor, table, match)
+        if after is not None:
+            cursor.execute(
+                sql.format(window="AND d.ticket_id > %s"), [match, after, *scope_params, limit]
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            if len(ids) >= limit:
+                return ids
+        cursor.execute(sql.format(window=""), [match, *scope_params, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _postgresql_few_visible(cursor, subquery: str, scope_params) -> list[int] | None:
+    """The ids of the visible tickets if there are FEW_VISIBLE or fewer, else None."""
+    cursor.execute(f"{subquery} LIMIT %s", [*scope_params, FEW_VISIBLE + 1])
+    ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) <= FEW_VISIBLE else None
+
+
+def _postgresql_window(cursor, table: str, match: str) -> int | None:
+    """The ticket id above which the newest ~RANK_MAX matches of ``match`` lie, from the
+    planner's estimate (the column statistics of the last ANALYZE); None when it expects
+    RANK_MAX matches or fewer, so that every match is ranked."""
+    vector = search_sql.PG_VECTOR
+    cursor.execute(
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} "  # noqa: S608
+        f"WHERE {vector} @@ to_tsquery('simple', %s)",
+        [match],
+    )
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str | bytes):
+        plan = json.loads(plan)
+    expected = plan[0]["Plan"]["Plan Rows"]
+    if expected <= RANK_MAX:
+        return None
+    cursor.execute(f"SELECT min(ticket_id), max(ticket_id) FROM {table}")  # noqa: S608
+    oldest, newest = cursor.fetchone()
+    if oldest is None:
+        return None
+    return newest - int((newest - oldest + 1) * RANK_MAX / expected)
 
 
 def search_tickets(user, query: str, limit: int = 50) -> list[Ticket]:

@@ -23,7 +23,7 @@ After ``forwards`` on SQLite the FTS table is rebuilt from the documents already
 
 Caveat for later migrations: on SQLite, Django alters a table by re-creating it, which drops
 its triggers; a migration that alters ``TicketSearchDocument`` must run ``backwards`` then
-``forwards`` again (or the operator runs ``serviceloop search_reindex``, which re-installs
+``forwards`` again (or the operator runs ``serviceloop search-reindex``, which re-installs
 the index and rebuilds it). On PostgreSQL, altering a token column that the generated column
 reads fails loudly; drop it with ``backwards`` first.
 """

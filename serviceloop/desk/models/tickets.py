@@ -36,7 +36,9 @@ class TicketQuerySet(models.QuerySet):
         mine = self.filter(organisation_id=user.organisation_id)
         if user.has_capability(Capability.ORG_WIDE):
             return mine
-        return mine.filter(Q(requester=user) | Q(watchers=user)).distinct()
+        # A subquery rather than a join with DISTINCT: both indexes stay usable.
+        watched = Ticket.watchers.through.objects.filter(user_id=user.pk).values("ticket_id")
+        return mine.filter(Q(requester=user) | Q(pk__in=watched))
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)

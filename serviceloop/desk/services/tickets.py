@@ -360,6 +360,8 @@ def ticket_transition(
             obj=ticket,
             payload={"status": [old, target], "note": note, "sla": sla_changes},
         )
+        if note:
+            ticket_index_after_commit(ticket.pk)
         recipients = [p for p in _watchers_and_parties(ticket) if p != actor]
         context = {"ticket": ticket, "note": note, "old": Status(old).label}
         if target == Status.RESOLVED and ticket.requester in recipients:

@@ -59,6 +59,10 @@ class Command(BaseCommand):
 
         from django.core.wsgi import get_wsgi_application
 
+        from serviceloop.core.segmentation import segmenter
+
+        segmenter()  # load jieba once here: the forked web workers share it
+
         self.stdout.write(f"ServiceLoop on http://{host}:{port}/ (data: {settings.DATA_DIR})")
         try:
             EmbeddedServer(

@@ -1,4 +1,4 @@
-"""``serviceloop search_reindex``: rebuild the ticket search index and report the counts."""
+"""``serviceloop search-reindex``: rebuild the ticket search index and report the counts."""
 
 from django.core.management.base import BaseCommand, CommandError
 
