@@ -56,7 +56,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.PENDING_APPROVAL, S.NEW, _("Approved"), SYSTEM),
     _t(S.PENDING_APPROVAL, S.CANCELLED, _("Rejected"), SYSTEM, needs_note=True),
     _t(S.PENDING_APPROVAL, S.CANCELLED, _("Withdraw"), REQUESTER),
-    _t(S.NEW, S.ASSIGNED, _("Assign"), AGENT, SYSTEM),
+    # Assigning (ticket_assign) moves a new ticket to "assigned"; no bare status move does.
+    _t(S.NEW, S.ASSIGNED, _("Assign"), SYSTEM),
     _t(S.NEW, S.IN_PROGRESS, _("Start work"), AGENT),
     _t(S.ASSIGNED, S.IN_PROGRESS, _("Start work"), AGENT),
     *(

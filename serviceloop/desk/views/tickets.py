@@ -166,12 +166,12 @@ def _extras_context(user, ticket, role) -> dict:
         )
         if ticket.is_major and can_review
         else None,
-        "major_form": MajorUpdateForm() if ticket.is_major and is_agent else None,
+        "major_form": MajorUpdateForm(auto_id="major_%s") if ticket.is_major and is_agent else None,
         "watchers_form": WatchersForm(initial={"watchers": ticket.watchers.all()}, ticket=ticket)
         if is_agent
         else None,
         "link_form": LinkForm() if is_agent else None,
-        "upload_form": AttachmentUploadForm() if role else None,
+        "upload_form": AttachmentUploadForm(auto_id="file_%s") if role else None,
         "rating_form": RatingForm(initial={"score": ticket.csat_score or 5})
         if user.pk == ticket.requester_id and ticket.status in ("resolved", "closed")
         else None,

@@ -30,3 +30,12 @@ document.addEventListener("change", function (event) {
   if (box) { box.value = box.value ? box.value + "\n" + select.value : select.value; box.focus(); }
   select.value = "";
 });
+
+// Collision warning: once the agent starts writing a reply, the presence ping says so at once.
+document.addEventListener("input", function (event) {
+  if (!event.target.matches("form textarea[name=body]")) return;
+  const flag = document.getElementById("presence-editing");
+  if (!flag || flag.value === "1") return;
+  flag.value = "1";
+  if (window.htmx) window.htmx.trigger("#presence", "editing");
+});

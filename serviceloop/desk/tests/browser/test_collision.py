@@ -81,12 +81,6 @@ def test_customer_manager_on_the_ticket_is_no_collision(desk_demo, new_context):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the presence ping never says the agent is writing (no editing=1 is ever sent), "
-    "so the “is writing on this ticket” warning cannot appear — "
-    "serviceloop/desk/templates/desk/ticket_detail.html:36",
-)
 def test_second_agent_is_warned_while_the_first_writes_a_reply(desk_demo, new_context):
     reference = _open_ticket().reference
     first = new_context().new_page()
@@ -100,5 +94,6 @@ def test_second_agent_is_warned_while_the_first_writes_a_reply(desk_demo, new_co
     sign_in(second, "agent2")
     open_with_presence(second, reference)
     expect(second.get_by_test_id("collision")).to_have_text(
-        tr("%(who)s is writing on this ticket", "en") % {"who": "刘洋 Liu Yang"}
+        tr("%(who)s is writing on this ticket", "en") % {"who": "刘洋 Liu Yang"},
+        timeout=2000,  # swapped in right after the ping's answer
     )

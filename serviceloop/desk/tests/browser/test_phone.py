@@ -71,12 +71,6 @@ def test_agent_ticket_page_and_queue_fit_a_phone(desk_demo, page):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: long words (error codes, links) in a description or reply do not wrap and "
-    "push the ticket page sideways on a phone (131 px): serviceloop/desk/templates/desk/"
-    "ticket_detail.html:33,34,88 need class text-break (or .sl-card {overflow-wrap: anywhere})",
-)
 def test_long_words_in_a_ticket_wrap_on_a_phone(desk_demo, page):
     reference = _ticket_with_history(description=f"报错信息：{ERROR_CODE}\n{LINK}").reference
     sign_in(page, "ecl.user")
