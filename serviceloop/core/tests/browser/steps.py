@@ -5,9 +5,18 @@ from playwright.sync_api import Locator, Page, expect
 
 DEMO_PASSWORD = "Demo-pass-2026!"
 
-STAFF_NAV = ["home", "organisation_list", "person_list", "team_list", "calendar_list"]
-AUDIT_NAV = [*STAFF_NAV, "audit_list"]
-CUSTOMER_NAV = ["home", "my_organisation"]
+CORE_STAFF_NAV = ["home", "organisation_list", "person_list", "team_list", "calendar_list"]
+STAFF_NAV = [*CORE_STAFF_NAV, "desk_queue", "problem_list"]
+AUDIT_NAV = [*CORE_STAFF_NAV, "audit_list", "desk_queue", "problem_list"]
+ADMIN_NAV = [
+    *CORE_STAFF_NAV,
+    "audit_list",
+    "desk_queue",
+    "desk_settings",
+    "problem_list",
+    "intake_token_list",
+]
+CUSTOMER_NAV = ["home", "my_organisation", "portal_home"]
 
 
 def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from serviceloop.core.tests.browser.steps import (
+    ADMIN_NAV,
     AUDIT_NAV,
     CUSTOMER_NAV,
     DEMO_PASSWORD,
@@ -19,7 +20,7 @@ from serviceloop.core.tests.browser.steps import (
 
 # username, the navigation the role should have, the language of the person's profile
 ROLES = [
-    ("admin", AUDIT_NAV, "zh-hans"),
+    ("admin", ADMIN_NAV, "zh-hans"),
     ("owner", AUDIT_NAV, "zh-hans"),
     ("lead", STAFF_NAV, "zh-hans"),
     ("agent", STAFF_NAV, "zh-hans"),
