@@ -14,23 +14,6 @@ class DeskConfig(AppConfig):
         register(
             NavEntry(_("Service desk"), "desk_queue", "inbox", Capability.STAFF, section="desk"),
             NavEntry(_("My tickets"), "portal_home", "life-preserver", customers_only=True),
-            NavEntry(
-                _("Desk settings"),
-                "desk_settings",
-                "sliders",
-                Capability.ADMINISTER,
-                section="desk",
-            ),
         )
         # problems and known errors (clause 8.6.3)
         register(NavEntry(_("Problems"), "problem_list", "bug", Capability.STAFF, section="desk"))
-        # monitoring intake tokens (administrators)
-        register(
-            NavEntry(
-                _("Monitoring intake"),
-                "intake_token_list",
-                "broadcast",
-                Capability.ADMINISTER,
-                section="desk",
-            )
-        )

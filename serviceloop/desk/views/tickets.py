@@ -39,7 +39,9 @@ def queue(request):
     require(request.user, Capability.STAFF)
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    view = filters.get("view") or "mine"
+    # Read-only staff have no tickets of their own: they start on all open tickets.
+    default_view = "mine" if request.user.has_capability(Capability.OPERATE) else "open"
+    view = filters.get("view") or default_view
     tickets = queries.queue_tickets(
         request.user,
         view=view,
@@ -121,8 +123,24 @@ def ticket_detail(request, reference):
         "now": timezone.now(),
         **_extras_context(request.user, ticket, role),
         **incident_problem_context(request.user, ticket),  # problems block
+        "request_details": _request_details(ticket),
     }
     return render(request, "desk/ticket_detail.html", context)
+
+
+def _request_details(ticket) -> list[tuple[str, object]]:
+    """The request's form answers under their labels (the request type's field definitions)."""
+    if not ticket.form_data:
+        return []
+    labels = {}
+    if ticket.request_type is not None:
+        labels = {f["name"]: f.get("label", f["name"]) for f in ticket.request_type.form_schema}
+    details = []
+    for name, value in ticket.form_data.items():
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        details.append((labels.get(name, name), value))
+    return details
 
 
 def _extras_context(user, ticket, role) -> dict:

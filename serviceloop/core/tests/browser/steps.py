@@ -8,14 +8,7 @@ DEMO_PASSWORD = "Demo-pass-2026!"
 CORE_STAFF_NAV = ["home", "organisation_list", "person_list", "team_list", "calendar_list"]
 STAFF_NAV = [*CORE_STAFF_NAV, "desk_queue", "problem_list"]
 AUDIT_NAV = [*CORE_STAFF_NAV, "audit_list", "desk_queue", "problem_list"]
-ADMIN_NAV = [
-    *CORE_STAFF_NAV,
-    "audit_list",
-    "desk_queue",
-    "desk_settings",
-    "problem_list",
-    "intake_token_list",
-]
+ADMIN_NAV = AUDIT_NAV
 CUSTOMER_NAV = ["home", "my_organisation", "portal_home"]
 
 

@@ -20,9 +20,7 @@ DOCS = Path(__file__).resolve().parents[4] / "docs"
     not os.environ.get("SERVICELOOP_SCREENSHOTS"),
     reason="writes docs/screenshot-home.png: run with SERVICELOOP_SCREENSHOTS=1",
 )
-def test_readme_screenshot_of_the_admin_home_page(
-    transactional_db, live_server, static_files_served, monkeypatch, page
-):
+def test_readme_screenshot_of_the_admin_home_page(transactional_db, live_server, monkeypatch, page):
     # The README is in English: the demo, with an administrator who reads English.
     people = [
         dataclasses.replace(p, language="en") if p.username == "admin" else p
