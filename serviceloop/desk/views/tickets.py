@@ -246,62 +246,46 @@ def ticket_move(request, reference):
     return redirect("ticket_detail", reference=ticket.reference)
 
 
-@login_required
-@require_POST
-def ticket_assign(request, reference):
+def _versioned_form_write(request, reference, form_class, service, done_message):
+    """A ticket form posted with the version it was read at: the service writes it, a stale
+    version or a refused value comes back as a message on the ticket page."""
     ticket = get_ticket_for(request.user, reference, write=True)
-    form = AssignForm(request.POST)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.ticket_assign(
-                actor=request.user,
-                ticket=ticket,
-                expected_version=data.pop("version", None),
-                **data,
-            )
-        except services.StaleTicket:
-            messages.error(
-                request, _("Someone else changed this ticket meanwhile; check it and try again.")
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Assignment saved."))
-    else:
+    form = form_class(request.POST)
+    if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
+        return redirect("ticket_detail", reference=ticket.reference)
+    data = dict(form.cleaned_data)
+    try:
+        service(
+            actor=request.user, ticket=ticket, expected_version=data.pop("version", None), **data
+        )
+    except services.StaleTicket:
+        messages.error(
+            request, _("Someone else changed this ticket meanwhile; check it and try again.")
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, done_message)
     return redirect("ticket_detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def ticket_assign(request, reference):
+    return _versioned_form_write(
+        request, reference, AssignForm, services.ticket_assign, _("Assignment saved.")
+    )
 
 
 @login_required
 @require_POST
 def ticket_edit(request, reference):
-    ticket = get_ticket_for(request.user, reference, write=True)
-    form = TicketUpdateForm(request.POST)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.ticket_update(
-                actor=request.user,
-                ticket=ticket,
-                expected_version=data.pop("version", None),
-                **data,
-            )
-        except services.StaleTicket:
-            messages.error(
-                request, _("Someone else changed this ticket meanwhile; check it and try again.")
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Changes saved."))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect("ticket_detail", reference=ticket.reference)
+    return _versioned_form_write(
+        request, reference, TicketUpdateForm, services.ticket_update, _("Changes saved.")
+    )
 
 
 @login_required
