@@ -19,12 +19,38 @@ class NavEntry:
     capability: Capability | None = None  # None: every signed-in user
     customers_only: bool = False
     section: str = ""
+    menu: str = ""  # a key of MENUS: shown inside that drop-down; "" on the bar itself
 
     def url(self) -> str:
         return reverse(self.url_name)
 
 
 NAVIGATION: list[NavEntry] = []
+
+# The drop-down menus of the bar, in display order, each after the bar's plain entries.
+MENUS = {
+    "operation": _("Operation"),
+    "management": _("Management system"),
+    "organisation": _("Organisation"),
+}
+
+
+@dataclass(frozen=True)
+class NavMenu:
+    key: str
+    label: str
+    entries: list
+
+
+def menu_items_for(user) -> list:
+    """The bar as shown: plain entries first, then one NavMenu per menu with entries."""
+    entries = entries_for(user)
+    items: list = [entry for entry in entries if not entry.menu]
+    for key, label in MENUS.items():
+        inside = [entry for entry in entries if entry.menu == key]
+        if inside:
+            items.append(NavMenu(key, label, inside))
+    return items
 
 
 def register(*entries: NavEntry) -> None:
@@ -47,12 +73,33 @@ register(
     NavEntry(_("Home"), "home", "house"),
     NavEntry(_("My organisation"), "my_organisation", "building", customers_only=True),
     NavEntry(
-        _("Organisations"), "organisation_list", "buildings", Capability.STAFF, section="core"
+        _("Organisations"),
+        "organisation_list",
+        "buildings",
+        Capability.STAFF,
+        section="core",
+        menu="organisation",
     ),
-    NavEntry(_("People"), "person_list", "people", Capability.STAFF, section="core"),
-    NavEntry(_("Teams"), "team_list", "diagram-3", Capability.STAFF, section="core"),
-    NavEntry(_("Calendars"), "calendar_list", "calendar3", Capability.STAFF, section="core"),
     NavEntry(
-        _("Audit trail"), "audit_list", "journal-check", Capability.READ_AUDIT_TRAIL, section="core"
+        _("People"), "person_list", "people", Capability.STAFF, section="core", menu="organisation"
+    ),
+    NavEntry(
+        _("Teams"), "team_list", "diagram-3", Capability.STAFF, section="core", menu="organisation"
+    ),
+    NavEntry(
+        _("Calendars"),
+        "calendar_list",
+        "calendar3",
+        Capability.STAFF,
+        section="core",
+        menu="organisation",
+    ),
+    NavEntry(
+        _("Audit trail"),
+        "audit_list",
+        "journal-check",
+        Capability.READ_AUDIT_TRAIL,
+        section="core",
+        menu="organisation",
     ),
 )

@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from serviceloop.core import queries
+from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.forms import (
     AttachmentForm,
     OrganisationEditForm,
@@ -32,10 +34,29 @@ from serviceloop.core.services import attachments as attachment_services
 from serviceloop.core.services import organisations as services
 from serviceloop.core.views.helpers import apply_service_errors, paginate
 
+ORGANISATION_COLUMNS = [
+    Column(_l("Name"), "name"),
+    Column(_l("Kind"), "get_kind_display"),
+    Column(_l("Time zone"), "time_zone"),
+    Column(_l("Calendar"), "calendar"),
+    Column(_l("People"), "people_count"),
+    Column(_l("Active"), "is_active"),
+]
+TEAM_COLUMNS = [
+    Column(_l("Team"), "name"),
+    Column(_l("Organisation"), "organisation"),
+    Column(_l("Team lead"), "lead"),
+    Column(_l("Members"), "member_count"),
+    Column(_l("Active"), "is_active"),
+]
+
 
 @login_required
 def organisation_list(request):
     organisations = queries.organisations_for_list(request.user)
+    fmt = export_format(request)
+    if fmt:
+        return export_response(fmt, "organisations", ORGANISATION_COLUMNS, organisations)
     return render(request, "core/organisation_list.html", {"organisations": organisations})
 
 
@@ -198,7 +219,11 @@ def person_edit(request, pk):
 
 @login_required
 def team_list(request):
-    return render(request, "core/team_list.html", {"teams": queries.teams_for_list(request.user)})
+    teams = queries.teams_for_list(request.user)
+    fmt = export_format(request)
+    if fmt:
+        return export_response(fmt, "teams", TEAM_COLUMNS, teams)
+    return render(request, "core/team_list.html", {"teams": teams})
 
 
 @login_required

@@ -55,19 +55,3 @@ def raise_ticket(people, desk):
         return ticket_create(**kwargs)
 
     return make
-
-
-@pytest.fixture
-def english(request, settings):
-    """Messages in English for tests that read them: the default language, the active one and
-    every person's own (set after the ``people`` cast exists, if the test uses it)."""
-    from django.utils import translation
-
-    settings.LANGUAGE_CODE = "en"
-    if "people" in request.fixturenames:
-        from serviceloop.core.models import User
-
-        request.getfixturevalue("people")
-        User.objects.update(language="en")
-    with translation.override("en"):
-        yield

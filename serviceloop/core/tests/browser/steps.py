@@ -5,9 +5,11 @@ from playwright.sync_api import Locator, Page, expect
 
 DEMO_PASSWORD = "Demo-pass-2026!"
 
-CORE_STAFF_NAV = ["home", "organisation_list", "person_list", "team_list", "calendar_list"]
-STAFF_NAV = [*CORE_STAFF_NAV, "desk_queue", "problem_list"]
-AUDIT_NAV = [*CORE_STAFF_NAV, "audit_list", "desk_queue", "problem_list"]
+# In display order: the bar's own entries, then each drop-down menu's (see core.navigation.MENUS).
+STAFF_BAR = ["home", "desk_queue", "problem_list"]
+ORGANISATION_MENU = ["organisation_list", "person_list", "team_list", "calendar_list"]
+STAFF_NAV = [*STAFF_BAR, *ORGANISATION_MENU]
+AUDIT_NAV = [*STAFF_BAR, *ORGANISATION_MENU, "audit_list"]
 ADMIN_NAV = AUDIT_NAV
 CUSTOMER_NAV = ["home", "my_organisation", "portal_home"]
 
@@ -41,10 +43,23 @@ def nav_entries(page: Page) -> list[str]:
     )
 
 
+def reveal_nav(page: Page, url_name: str) -> Locator:
+    """The main navigation entry, made visible: the phone toggler and its drop-down opened."""
+    link = page.locator(f"[data-nav={url_name}]")
+    if not link.is_visible():
+        toggler = page.locator(".navbar-toggler")
+        if toggler.is_visible() and not page.get_by_test_id("main-nav").is_visible():
+            toggler.click()
+        menu = link.locator("xpath=ancestor::li[contains(@class,'dropdown')]/a[@data-nav-menu]")
+        if menu.count() and not link.is_visible():
+            menu.click()
+    return link
+
+
 def open_nav(page: Page, url_name: str) -> None:
     """Click a main navigation entry and wait for the page it opens."""
     with page.expect_navigation() as navigation:
-        page.locator(f"[data-nav={url_name}]").click()
+        reveal_nav(page, url_name).click()
     assert navigation.value.ok, f"{url_name}: {navigation.value.status} {page.url}"
 
 

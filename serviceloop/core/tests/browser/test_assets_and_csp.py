@@ -8,7 +8,7 @@ console errors and assets that fail to load (see ``BrowserProblems`` in conftest
 import pytest
 from playwright.sync_api import expect
 
-from serviceloop.core.tests.browser.steps import nav_entries, sign_in
+from serviceloop.core.tests.browser.steps import nav_entries, reveal_nav, sign_in
 
 # Per role: the pages reached by URL besides the navigation and the first record of each list.
 EXTRA_PAGES = {
@@ -41,7 +41,7 @@ def test_every_page_a_role_reaches_is_clean(demo, page, browser_problems, userna
     visited = []
     for url_name in nav_entries(page):
         with page.expect_navigation() as navigation:
-            page.locator(f"[data-nav={url_name}]").click()
+            reveal_nav(page, url_name).click()
         _assert_strict_policy(navigation.value)
         visited.append(page.url)
         first_record = page.locator("main table a, main .list-group-item a").first

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from serviceloop.core.tests.browser.steps import AUDIT_NAV, sign_in, sign_out
+from serviceloop.core.tests.browser.steps import AUDIT_NAV, reveal_nav, sign_in, sign_out
 
 PHONE_WIDTH = 390
 pytestmark = pytest.mark.browser_context_args(
@@ -29,10 +29,10 @@ def test_phone_menu_folds_into_the_toggler_and_opens(demo, page):
     toggler.click()
     expect(page.get_by_test_id("main-nav")).to_be_visible()
     for url_name in AUDIT_NAV:
-        expect(page.locator(f"[data-nav={url_name}]")).to_be_visible()
+        expect(reveal_nav(page, url_name)).to_be_visible()
     expect(page.get_by_test_id("user-menu")).to_be_visible()
 
-    page.locator("[data-nav=team_list]").click()
+    reveal_nav(page, "team_list").click()
     expect(page).to_have_url(re.compile(r"/teams/$"))
     expect(page.get_by_test_id("main-nav")).to_be_hidden()  # folded again on the new page
 
