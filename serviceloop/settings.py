@@ -68,7 +68,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "serviceloop.core",
+    "serviceloop.portfolio",
+    "serviceloop.relationship",
     "serviceloop.desk",
+    "serviceloop.support",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,9 @@ from serviceloop.core.forms import (
 )
 from serviceloop.core.views import account, errors
 from serviceloop.desk import api as desk_api
+from serviceloop.portfolio import api as portfolio_api
+from serviceloop.relationship import api as relationship_api
+from serviceloop.support import api as support_api
 
 router = DefaultRouter()
 router.register("organisations", core_api.OrganisationViewSet, basename="organisation")
@@ -22,6 +25,12 @@ router.register("audit-events", core_api.AuditEventViewSet, basename="audit-even
 router.register("notifications", core_api.NotificationViewSet, basename="notification")
 router.register("tickets", desk_api.TicketViewSet, basename="ticket")
 router.register("problems", desk_api.ProblemViewSet, basename="problem")
+for prefix, viewset, basename in [
+    *portfolio_api.ROUTES,
+    *relationship_api.ROUTES,
+    *support_api.ROUTES,
+]:
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("accounts/login/", account.SignInView.as_view(), name="login"),
@@ -58,6 +67,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
     path("", include("serviceloop.desk.urls")),
+    path("", include("serviceloop.portfolio.urls")),
+    path("", include("serviceloop.relationship.urls")),
+    path("", include("serviceloop.support.urls")),
     path("", include("serviceloop.core.urls")),
 ]
 

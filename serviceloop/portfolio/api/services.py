@@ -1,0 +1,3 @@
+"""REST API of the services part: ``ROUTES`` = [(prefix, viewset, basename)]."""
+
+ROUTES: list = []

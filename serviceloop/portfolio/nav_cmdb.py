@@ -1,0 +1,1 @@
+"""Navigation entries of the cmdb part (``core.navigation.register``)."""

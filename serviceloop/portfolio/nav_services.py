@@ -1,0 +1,1 @@
+"""Navigation entries of the services part (``core.navigation.register``)."""

@@ -1,0 +1,3 @@
+"""Screens of the cmdb part."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Screens of the services part."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""REST API of the suppliers part: ``ROUTES`` = [(prefix, viewset, basename)]."""
+
+ROUTES: list = []

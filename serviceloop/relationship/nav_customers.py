@@ -1,0 +1,1 @@
+"""Navigation entries of the customers part (``core.navigation.register``)."""

@@ -1,0 +1,1 @@
+"""Navigation entries of the suppliers part (``core.navigation.register``)."""

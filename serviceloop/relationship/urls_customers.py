@@ -1,0 +1,3 @@
+"""Screens of the customers part."""
+
+urlpatterns: list = []

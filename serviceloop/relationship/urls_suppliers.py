@@ -1,0 +1,3 @@
+"""Screens of the suppliers part."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Documented information, competence and training, knowledge base (clause 7)."""

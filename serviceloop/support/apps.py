@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupportConfig(AppConfig):
+    name = "serviceloop.support"
+    label = "support"
+    verbose_name = _("Support")
+
+    def ready(self):
+        # each part registers its navigation entries (core.navigation.register)
+        from serviceloop.support import nav_knowledge  # noqa: F401

@@ -1,0 +1,9 @@
+"""Demo records of support, part by part (discovered by ``serviceloop demo``)."""
+
+from serviceloop.support import demo_knowledge
+
+
+def demo_records(write=print) -> int:
+    created = 0
+    created += demo_knowledge.demo_records(write=write)
+    return created

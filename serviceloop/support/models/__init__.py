@@ -1,0 +1,3 @@
+"""Models of support: one module per part."""
+
+from serviceloop.support.models.knowledge import *  # noqa: F403

@@ -1,0 +1,1 @@
+"""Navigation entries of the knowledge part (``core.navigation.register``)."""

@@ -1,0 +1,7 @@
+"""Screens of support: one url module per part."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("serviceloop.support.urls_knowledge")),
+]

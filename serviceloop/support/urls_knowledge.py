@@ -1,0 +1,3 @@
+"""Screens of the knowledge part."""
+
+urlpatterns: list = []
