@@ -10,6 +10,7 @@ class RelationshipConfig(AppConfig):
     def ready(self):
         # each part registers its navigation entries (core.navigation.register)
         from serviceloop.relationship import (
+            nav_complaints,  # noqa: F401
             nav_customers,  # noqa: F401
             nav_suppliers,  # noqa: F401
         )

@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("serviceloop.relationship.urls_customers")),
     path("", include("serviceloop.relationship.urls_suppliers")),
+    path("", include("serviceloop.relationship.urls_complaints")),
 ]

@@ -1,0 +1,3 @@
+"""REST API of the complaints part: ``ROUTES`` = [(prefix, viewset, basename)]."""
+
+ROUTES: list = []

@@ -1,0 +1,1 @@
+"""Periodic tasks of the customers part (Huey)."""

@@ -1,0 +1,3 @@
+"""Screens of the complaints part."""
+
+urlpatterns: list = []

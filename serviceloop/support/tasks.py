@@ -1,0 +1,3 @@
+"""Huey tasks of support (Huey discovers this module): one module per part."""
+
+from serviceloop.support.tasks_knowledge import *  # noqa: F403
