@@ -94,6 +94,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "serviceloop.urls"
 WSGI_APPLICATION = "serviceloop.wsgi.application"
 
+FORM_RENDERER = "serviceloop.core.form_renderer.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

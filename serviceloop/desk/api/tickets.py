@@ -470,8 +470,12 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         if key and ticket.created_at != now:  # a concurrent request with the key won
             return self._replay(ticket)
+        # The new ticket holds its related rows already (the service set them): no reload.
         return self._respond(
-            ticket, status.HTTP_201_CREATED, Location=f"/api/v1/tickets/{ticket.reference}/"
+            ticket,
+            status.HTTP_201_CREATED,
+            reload=False,
+            Location=f"/api/v1/tickets/{ticket.reference}/",
         )
 
     def _replay(self, ticket):

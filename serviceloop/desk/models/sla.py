@@ -114,7 +114,12 @@ class SlaPolicyVersion(models.Model):
         return f"{self.policy} v{self.number}"
 
     def clock_policy(self) -> ClockPolicy:
-        """The clock's view of this version: targets in seconds, pauses, warning fraction."""
+        """The clock's view of this version: targets in seconds, pauses, warning fraction.
+
+        Kept on the instance: a published version never changes."""
+        cached = self.__dict__.get("_clock_policy")
+        if cached is not None:
+            return cached
         targets = {
             priority: Targets(
                 response=_seconds(target.get("response")),
@@ -123,11 +128,13 @@ class SlaPolicyVersion(models.Model):
             )
             for priority, target in self.targets.items()
         }
-        return ClockPolicy(
+        policy = ClockPolicy(
             targets=targets,
             pause_statuses=frozenset(self.pause_statuses),
             warn_fraction=Fraction(self.warn_percent, 100),
         )
+        self.__dict__["_clock_policy"] = policy
+        return policy
 
 
 def _seconds(minutes):

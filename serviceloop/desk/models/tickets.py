@@ -214,7 +214,15 @@ class TicketEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("ticket event")
-        indexes = [models.Index(fields=["ticket", "at", "id"])]
+        indexes = [
+            models.Index(fields=["ticket", "at", "id"]),
+            # round-robin assignment: an agent's newest assignment (services.team_next_agent)
+            models.Index(
+                fields=["to_value", "at"],
+                condition=models.Q(kind="assigned"),
+                name="desk_event_assigned_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind} {self.from_value}→{self.to_value}"

@@ -2,13 +2,33 @@
 for example). Uses the same replay as every ticket change, so it reproduces them exactly."""
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
 from serviceloop.core.audit import audit_record
-from serviceloop.desk.models import Ticket, TicketEvent
+from serviceloop.desk.models import SlaPolicyVersion, Ticket, TicketEvent
 from serviceloop.desk.sla import SLA_FIELDS, ticket_sla_refresh
+
+# What the replay reads of a ticket, and of each of its events (see sla.ticket_clock).
+TICKET_FIELDS = ("id", "reference", "created_at", "priority", "sla_version_id", *SLA_FIELDS)
+EVENT_FIELDS = ("ticket_id", "at", "kind", "to_value", "provider_response", "payload__priority")
+
+
+class EventRow(NamedTuple):
+    """A ticket event as the clock reads it: read as a tuple, not a model instance."""
+
+    ticket_id: int
+    at: object
+    kind: str
+    to_value: str
+    provider_response: bool
+    priority: str | None
+
+    @property
+    def payload(self) -> dict:
+        return {"priority": self.priority} if self.priority else {}
 
 
 @dataclass
@@ -31,16 +51,20 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
     if until is not None:
         tickets = tickets.filter(created_at__lt=until)
     ids = list(tickets.order_by("pk").values_list("pk", flat=True))
+    versions: dict[int, SlaPolicyVersion] = {}
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         with transaction.atomic():
-            rows = Ticket.objects.select_related("sla_version__calendar").filter(pk__in=chunk)
+            rows = Ticket.objects.only(*TICKET_FIELDS).filter(pk__in=chunk)
             if not dry_run:
-                rows = rows.select_for_update(of=("self",))
+                rows = rows.select_for_update()
             events_by_ticket: dict[int, list] = {}
-            for event in TicketEvent.objects.filter(ticket_id__in=chunk).order_by("at", "id"):
+            events = TicketEvent.objects.filter(ticket_id__in=chunk).order_by("at", "id")
+            for event in events.values_list(*EVENT_FIELDS):
+                event = EventRow(*event)
                 events_by_ticket.setdefault(event.ticket_id, []).append(event)
             for ticket in rows:
+                ticket.sla_version = _version(versions, ticket.sla_version_id)
                 report.checked += 1
                 changes = ticket_sla_refresh(
                     ticket, now=now, events=events_by_ticket.get(ticket.pk, [])
@@ -58,3 +82,12 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
                         actor=None, verb="ticket.sla_recomputed", obj=ticket, payload=changes
                     )
     return report
+
+
+def _version(cache: dict, version_id: int) -> SlaPolicyVersion:
+    """One instance per SLA policy version for the whole run (its calendar engine is shared)."""
+    version = cache.get(version_id)
+    if version is None:
+        version = SlaPolicyVersion.objects.select_related("calendar").get(pk=version_id)
+        cache[version_id] = version
+    return version

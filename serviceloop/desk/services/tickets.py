@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import CharField, F, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,7 +50,24 @@ class StaleTicket(Exception):
 def _event(
     ticket, kind, *, actor, at, from_value="", to_value="", provider_response=False, **payload
 ):
-    return TicketEvent.objects.create(
+    event = _event_unsaved(
+        ticket,
+        kind,
+        actor=actor,
+        at=at,
+        from_value=from_value,
+        to_value=to_value,
+        provider_response=provider_response,
+        **payload,
+    )
+    event.save()
+    return event
+
+
+def _event_unsaved(
+    ticket, kind, *, actor, at, from_value="", to_value="", provider_response=False, **payload
+):
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -69,18 +87,25 @@ def _watchers_and_parties(ticket: Ticket) -> list[User]:
 def team_next_agent(team: Team) -> User | None:
     """Round-robin inside a team: the active member who works tickets and was assigned a
     ticket of this team longest ago (never assigned comes first)."""
+    # Per member, the newest assignment to them of a ticket now in this team: a walk down the
+    # partial index on assignment events (to_value, at), not a scan of the team's history.
+    last_assigned = (
+        TicketEvent.objects.filter(
+            kind=EventKind.ASSIGNED,
+            to_value=Cast(OuterRef("pk"), output_field=CharField()),
+            ticket__team=team,
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
     members = [
-        m for m in team.members.filter(is_active=True) if m.has_capability(Capability.OPERATE)
+        m
+        for m in team.members.filter(is_active=True).annotate(last_assigned=Subquery(last_assigned))
+        if m.has_capability(Capability.OPERATE)
     ]
     if not members:
         return None
-    last = dict(
-        TicketEvent.objects.filter(kind=EventKind.ASSIGNED, ticket__team=team)
-        .values_list("to_value")
-        .annotate(last=Max("at"))
-        .values_list("to_value", "last")
-    )
-    return min(members, key=lambda m: (last.get(str(m.pk)) is not None, last.get(str(m.pk)), m.pk))
+    return min(members, key=lambda m: (m.last_assigned is not None, m.last_assigned, m.pk))
 
 
 def ticket_create(
@@ -190,8 +215,7 @@ def ticket_create(
                 kind=kind,
                 priority=priority,
             )
-            ticket.save()
-            created = _event(
+            created = _event_unsaved(
                 ticket,
                 EventKind.CREATED,
                 actor=actor,
@@ -203,7 +227,7 @@ def ticket_create(
             events = [created]
             if assignee is not None:
                 events.append(
-                    _event(
+                    _event_unsaved(
                         ticket,
                         EventKind.ASSIGNED,
                         actor=actor,
@@ -213,7 +237,7 @@ def ticket_create(
                     )
                 )
                 events.append(
-                    _event(
+                    _event_unsaved(
                         ticket,
                         EventKind.STATUS,
                         actor=actor,
@@ -222,8 +246,13 @@ def ticket_create(
                         to_value=Status.ASSIGNED,
                     )
                 )
+            # The clock needs only the events in memory: one INSERT of the ticket with its
+            # SLA fields, one INSERT of its first events.
             ticket_sla_refresh(ticket, now=now, events=events)
             ticket.save()
+            for event in events:
+                event.ticket = ticket
+            TicketEvent.objects.bulk_create(events)
             audit_record(
                 actor=actor,
                 verb="ticket.created",
