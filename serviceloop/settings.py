@@ -71,7 +71,10 @@ INSTALLED_APPS = [
     "serviceloop.portfolio",
     "serviceloop.relationship",
     "serviceloop.desk",
+    "serviceloop.transition",
     "serviceloop.support",
+    "serviceloop.planning",
+    "serviceloop.conformity",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from serviceloop.conformity import api as conformity_api
 from serviceloop.core import api as core_api
 from serviceloop.core.forms import (
     StyledPasswordChangeForm,
@@ -12,9 +13,11 @@ from serviceloop.core.forms import (
 )
 from serviceloop.core.views import account, errors
 from serviceloop.desk import api as desk_api
+from serviceloop.planning import api as planning_api
 from serviceloop.portfolio import api as portfolio_api
 from serviceloop.relationship import api as relationship_api
 from serviceloop.support import api as support_api
+from serviceloop.transition import api as transition_api
 
 router = DefaultRouter()
 router.register("organisations", core_api.OrganisationViewSet, basename="organisation")
@@ -29,6 +32,9 @@ for prefix, viewset, basename in [
     *portfolio_api.ROUTES,
     *relationship_api.ROUTES,
     *support_api.ROUTES,
+    *transition_api.ROUTES,
+    *planning_api.ROUTES,
+    *conformity_api.ROUTES,
 ]:
     router.register(prefix, viewset, basename=basename)
 
@@ -70,6 +76,9 @@ urlpatterns = [
     path("", include("serviceloop.portfolio.urls")),
     path("", include("serviceloop.relationship.urls")),
     path("", include("serviceloop.support.urls")),
+    path("", include("serviceloop.transition.urls")),
+    path("", include("serviceloop.planning.urls")),
+    path("", include("serviceloop.conformity.urls")),
     path("", include("serviceloop.core.urls")),
 ]
 

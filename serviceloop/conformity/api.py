@@ -1,0 +1,3 @@
+"""REST API of conformity: ``ROUTES`` = [(prefix, viewset, basename)]."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Screens of conformity."""
+
+urlpatterns: list = []

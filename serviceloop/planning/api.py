@@ -1,0 +1,3 @@
+"""REST API of planning: ``ROUTES`` = [(prefix, viewset, basename)]."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Screens of planning."""
+
+urlpatterns: list = []

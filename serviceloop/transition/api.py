@@ -1,0 +1,3 @@
+"""REST API of transition: ``ROUTES`` = [(prefix, viewset, basename)]."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Screens of transition."""
+
+urlpatterns: list = []
