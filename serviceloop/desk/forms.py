@@ -89,7 +89,10 @@ class AssignForm(BootstrapMixin, forms.Form):
     )
     assignee = forms.ModelChoiceField(
         label=_("agent"),
-        queryset=User.objects.filter(is_active=True, role__in=PROVIDER_ROLES),
+        # the monitoring intake's account writes tickets but never works them
+        queryset=User.objects.filter(is_active=True, role__in=PROVIDER_ROLES).exclude(
+            username="serviceloop-monitoring"
+        ),
         required=False,
         help_text=_("Empty: the next agent of the team, in turn."),
     )

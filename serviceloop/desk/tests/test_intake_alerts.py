@@ -722,3 +722,13 @@ def test_four_concurrent_senders_of_the_same_alert_create_one_incident(people, d
     assert sorted(MonitoredAlert.objects.values_list("received_count", flat=True)) == [4, 4]
     assert Comment.objects.count() == 0
     assert User.objects.filter(username=MONITORING_USERNAME).count() == 1
+
+
+def test_monitoring_account_is_not_offered_as_an_agent(people):
+    from serviceloop.desk.forms import AssignForm
+    from serviceloop.desk.intake_alerts import intake_account
+
+    account = intake_account()
+    offered = set(AssignForm().fields["assignee"].queryset)
+    assert account not in offered
+    assert people.agent in offered
