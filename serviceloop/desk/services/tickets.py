@@ -598,7 +598,18 @@ def ticket_assign(
             and not team.members.filter(pk=assignee.pk).exists()
         ):
             raise ValidationError({"assignee": _("The agent is not a member of the team.")})
-        if assignee is None and team is not None:
+        if ticket.status == Status.PENDING_APPROVAL:
+            # Nobody works a request before it is approved: a team may be named, no agent.
+            if assignee is not None:
+                raise ValidationError(
+                    {
+                        "assignee": _(
+                            "This request is waiting for approval: assign an agent once it "
+                            "is approved."
+                        )
+                    }
+                )
+        elif assignee is None and team is not None:
             assignee = team_next_agent(team)
         old = (ticket.team_id, ticket.assignee_id)
         ticket.team, ticket.assignee = team, assignee

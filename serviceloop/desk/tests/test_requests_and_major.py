@@ -239,3 +239,18 @@ def test_a_customer_attaches_a_file_to_his_ticket(people, raise_ticket, client_f
         "internal"
         not in client.get(reverse("ticket_detail", args=[ticket.reference])).content.decode()
     )
+
+
+def test_a_request_waiting_for_approval_takes_a_team_but_no_agent(people, onboarding, desk):
+    from django.core.exceptions import ValidationError
+
+    from serviceloop.desk.services.tickets import ticket_assign
+
+    ticket = submit(people, onboarding)
+    with pytest.raises(ValidationError, match="waiting for approval"):
+        ticket_assign(actor=people.agent, ticket=ticket, assignee=people.agent)
+    ticket = ticket_assign(actor=people.agent, ticket=ticket, team=desk.team)
+    ticket.refresh_from_db()
+    assert ticket.team == desk.team
+    assert ticket.assignee is None  # no round-robin pick before approval
+    assert ticket.status == Status.PENDING_APPROVAL
