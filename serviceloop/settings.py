@@ -69,8 +69,8 @@ INSTALLED_APPS = [
     "csp",
     "serviceloop.core",
     "serviceloop.portfolio",
-    "serviceloop.relationship",
     "serviceloop.desk",
+    "serviceloop.relationship",
     "serviceloop.transition",
     "serviceloop.support",
     "serviceloop.planning",
@@ -308,6 +308,10 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set where several serializers share it.
     "ENUM_NAME_OVERRIDES": {
         "ProblemStatusEnum": "serviceloop.desk.models.problems.ProblemStatus.choices",
+        "AgreementKindEnum": "serviceloop.relationship.models.agreements.AgreementKind.choices",
+        "AgreementVersionStatusEnum": "serviceloop.relationship.models.agreements.VersionStatus.choices",
+        "ReviewActionStatusEnum": "serviceloop.relationship.models.customers.ActionStatus.choices",
+        "SurveyStatusEnum": "serviceloop.relationship.models.customers_surveys.SurveyStatus.choices",
     },
 }
 

@@ -1,3 +1,5 @@
+import importlib
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,8 +10,7 @@ class PortfolioConfig(AppConfig):
     verbose_name = _("Service portfolio")
 
     def ready(self):
-        # each part registers its navigation entries (core.navigation.register)
-        from serviceloop.portfolio import (
-            nav_cmdb,  # noqa: F401
-            nav_services,  # noqa: F401
-        )
+        # each part registers its navigation entries (core.navigation.register), the
+        # catalogue before the CMDB so the menu reads in that order
+        for part in ("nav_services", "nav_cmdb"):
+            importlib.import_module(f"serviceloop.portfolio.{part}")

@@ -9,4 +9,10 @@ class SupportConfig(AppConfig):
 
     def ready(self):
         # each part registers its navigation entries (core.navigation.register)
-        from serviceloop.support import nav_knowledge  # noqa: F401
+        from serviceloop.support import (
+            nav_knowledge,  # noqa: F401
+            slots_knowledge,
+        )
+
+        # knowledge panels inside desk pages (core.slots)
+        slots_knowledge.register()

@@ -1,3 +1,5 @@
-"""REST API of transition: ``ROUTES`` = [(prefix, viewset, basename)]."""
+"""REST API of transition: ``ROUTES`` = [(prefix, viewset, basename)], one module per part."""
 
-ROUTES: list = []
+from serviceloop.transition import api_changes, api_releases
+
+ROUTES = [*api_changes.ROUTES, *api_releases.ROUTES]

@@ -1,0 +1,627 @@
+"""The knowledge screens: the staff list (filters, ranked search, export), an article's page
+with its versions, feedback and links, writing and moving articles, categories, the
+customers' portal pages, and the htmx pieces shown inside desk pages (suggestions while a
+ticket is written, the ticket page's knowledge panel)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_GET, require_POST
+
+from serviceloop.core.exports import Column, export_format, export_response
+from serviceloop.core.roles import Capability
+from serviceloop.core.views.helpers import apply_service_errors, paginate
+from serviceloop.desk.models import Problem, Ticket
+from serviceloop.desk.permissions import get_ticket_for
+from serviceloop.support import queries_knowledge as queries
+from serviceloop.support import services_knowledge as services
+from serviceloop.support.forms_knowledge import (
+    ArticleFilterForm,
+    ArticleForm,
+    ArticleLinkForm,
+    ArticleTransitionForm,
+    CategoryForm,
+    FeedbackForm,
+    KnowledgeSearchForm,
+    LinkUsedForm,
+    ReviewedForm,
+    TicketArticleLinkForm,
+)
+from serviceloop.support.models import (
+    Article,
+    ArticleFeedback,
+    ArticleProblemLink,
+    ArticleStatus,
+    ArticleTicketLink,
+    KnowledgeCategory,
+    article_transitions_from,
+)
+from serviceloop.support.search_knowledge import (
+    MAX_LIMIT,
+    search_articles,
+    search_results,
+    suggestions_for,
+)
+
+SEARCH_LIMIT = 100
+TICKET_SEARCH_LIMIT = 5
+
+
+def _names(objects) -> str:
+    return ", ".join(str(o) for o in objects.all())
+
+
+ARTICLE_COLUMNS = [
+    Column(_l("Reference"), "reference"),
+    Column(_l("Title"), "title"),
+    Column(_l("Status"), "get_status_display"),
+    Column(_l("Audience"), "get_audience_display"),
+    Column(_l("Owner"), "owner"),
+    Column(_l("Next review"), "review_due"),
+    Column(_l("Review overdue"), "is_review_overdue"),
+    Column(_l("Categories"), lambda a: _names(a.categories)),
+    Column(_l("Services"), lambda a: _names(a.services)),
+    Column(_l("Version"), "current_version.number"),
+    Column(_l("Published version"), "published_version.number"),
+    Column(_l("Helpful"), "helpful_yes"),
+    Column(_l("Not helpful"), "helpful_no"),
+    Column(_l("Updated"), "updated_at"),
+]
+READER_COLUMNS = [
+    Column(_l("Reference"), "reference"),
+    Column(_l("Title"), "published_version.title"),
+    Column(_l("Categories"), lambda a: _names(a.categories)),
+    Column(_l("Published"), "published_version.published_at"),
+]
+CATEGORY_COLUMNS = [
+    Column(_l("Name"), "name"),
+    Column(_l("Description"), "description"),
+    Column(_l("Articles"), lambda c: c.articles.count()),
+    Column(_l("Active"), "is_active"),
+]
+
+
+def _staff_only(user) -> None:
+    """The staff screens: to customers they do not exist (404)."""
+    if not user.has_capability(Capability.STAFF):
+        raise Http404
+
+
+def _messages_from(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
+
+
+# --- The staff list ------------------------------------------------------------------------
+
+
+@login_required
+def knowledge_list(request):
+    _staff_only(request.user)
+    form = ArticleFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    articles = queries.articles_for_list(
+        request.user,
+        status=filters.get("status", ""),
+        audience=filters.get("audience", ""),
+        category=filters.get("category"),
+        service=filters.get("service"),
+        overdue=filters.get("overdue", False),
+    )
+    q = filters.get("q", "").strip()
+    fmt = export_format(request)
+    if fmt:
+        rows = articles
+        if q:  # the matches, best first
+            order = [
+                a.pk for a in search_articles(request.user, q, scope=articles, limit=MAX_LIMIT)
+            ]
+            by_pk = {a.pk: a for a in articles.filter(pk__in=order)}
+            rows = [by_pk[pk] for pk in order if pk in by_pk]
+        return export_response(fmt, "knowledge", ARTICLE_COLUMNS, rows)
+    results = search_results(request.user, q, scope=articles, limit=SEARCH_LIMIT) if q else None
+    context = {
+        "form": form,
+        "q": q,
+        "results": results,
+        "page": paginate(request, articles) if results is None else None,
+        "can_create": services.knowledge_may_write(request.user),
+        "today": timezone.localdate(),
+    }
+    return render(request, "support/knowledge_list.html", context)
+
+
+# --- An article ----------------------------------------------------------------------------
+
+
+@login_required
+def knowledge_detail(request, reference):
+    article = services.get_article_for(request.user, reference)
+    if not request.user.has_capability(Capability.STAFF):
+        return redirect("portal_knowledge_detail", reference=article.reference)
+    user = request.user
+    role = services.knowledge_role(user, article)
+    may_review = services.knowledge_may_write(user) and (
+        user.pk == article.owner_id or services.knowledge_may_publish(user, article)
+    )
+    context = {
+        "article": article,
+        "version": article.current_version,
+        "published": article.published_version,
+        "versions": article.versions.select_related("created_by", "published_by"),
+        "moves": article_transitions_from(article.status, role) if role else [],
+        "can_edit": role is not None and article.status != ArticleStatus.RETIRED,
+        "can_link": services.knowledge_may_link(user) and article.status != ArticleStatus.RETIRED,
+        "stats": services.feedback_stats(article),
+        "comments": ArticleFeedback.objects.filter(article=article)
+        .exclude(comment="")
+        .select_related("user", "version")[:20],
+        "ticket_links": article.ticket_links.select_related("ticket", "linked_by", "used_by"),
+        "problem_links": article.problem_links.select_related("problem", "linked_by", "used_by"),
+        "categories": article.categories.all(),
+        "services": article.services.all(),
+        "link_form": ArticleLinkForm(),
+        "reviewed_form": ReviewedForm() if may_review and article.status != "retired" else None,
+        "feedback_form": _feedback_form(user, article),
+        "today": timezone.localdate(),
+    }
+    return render(request, "support/knowledge_detail.html", context)
+
+
+def _feedback_form(user, article):
+    if not (article.is_readable and services.knowledge_may_give_feedback(user)):
+        return None
+    mine = ArticleFeedback.objects.filter(version=article.published_version, user=user).first()
+    initial = (
+        {"helpful": "yes" if mine.helpful else "no", "comment": mine.comment} if mine else None
+    )
+    form = FeedbackForm(initial=initial)
+    form.mine = mine
+    return form
+
+
+@login_required
+def knowledge_version(request, reference, number):
+    _staff_only(request.user)
+    article = services.get_article_for(request.user, reference)
+    version = article.versions.select_related("created_by", "published_by").filter(number=number)
+    version = version.first()
+    if version is None:
+        raise Http404
+    return render(
+        request, "support/knowledge_version.html", {"article": article, "version": version}
+    )
+
+
+@login_required
+def knowledge_new(request):
+    _staff_only(request.user)
+    if not services.knowledge_may_write(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    form = ArticleForm(
+        request.POST or None,
+        initial={"owner": request.user.pk, "review_due": today + services.REVIEW_INTERVAL},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("version", None)
+        try:
+            article = services.article_create(actor=request.user, **data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Article %s saved as a draft.") % article.reference)
+            return redirect("knowledge_detail", reference=article.reference)
+    return render(request, "support/knowledge_form.html", {"form": form, "title": _("New article")})
+
+
+@login_required
+def knowledge_edit(request, reference):
+    article = services.get_article_for(request.user, reference, write=True)
+    _staff_only(request.user)
+    initial = {
+        "title": article.current_version.title,
+        "body": article.current_version.body,
+        "audience": article.audience,
+        "owner": article.owner_id,
+        "review_due": article.review_due,
+        "categories": list(article.categories.values_list("pk", flat=True)),
+        "services": list(article.services.values_list("pk", flat=True)),
+        "version": article.version,
+    }
+    form = ArticleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        expected = data.pop("version", None)
+        try:
+            article = services.article_update(
+                actor=request.user, article=article, expected_version=expected, **data
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("knowledge_detail", reference=article.reference)
+    published_edit = article.current_version.published_at is not None
+    context = {
+        "form": form,
+        "article": article,
+        "title": _("Edit %s") % article.reference,
+        "new_version_note": published_edit,
+        "publishes": published_edit and services.knowledge_may_publish(request.user, article),
+    }
+    return render(request, "support/knowledge_form.html", context)
+
+
+@login_required
+@require_POST
+def knowledge_move(request, reference):
+    article = services.get_article_for(request.user, reference, write=True)
+    form = ArticleTransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid next status."))
+        return redirect("knowledge_detail", reference=article.reference)
+    try:
+        services.article_transition(
+            actor=request.user,
+            article=article,
+            target=form.cleaned_data["target"],
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Status changed."))
+    return redirect("knowledge_detail", reference=article.reference)
+
+
+@login_required
+@require_POST
+def knowledge_reviewed(request, reference):
+    article = services.get_article_for(request.user, reference, write=True)
+    form = ReviewedForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("knowledge_detail", reference=article.reference)
+    try:
+        services.article_mark_reviewed(
+            actor=request.user, article=article, next_review=form.cleaned_data["next_review"]
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Review recorded."))
+    return redirect("knowledge_detail", reference=article.reference)
+
+
+@login_required
+@require_POST
+def knowledge_feedback(request, reference):
+    article = services.get_article_for(request.user, reference)
+    if not services.knowledge_may_give_feedback(request.user):
+        raise PermissionDenied
+    back = (
+        "knowledge_detail"
+        if request.user.has_capability(Capability.STAFF)
+        else "portal_knowledge_detail"
+    )
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(back, reference=article.reference)
+    try:
+        services.article_feedback_give(
+            actor=request.user,
+            article=article,
+            helpful=form.cleaned_data["helpful"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Thank you for your feedback."))
+    return redirect(back, reference=article.reference)
+
+
+# --- Links ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def knowledge_link(request, reference):
+    """From the article page: link a ticket or a problem by its reference."""
+    article = services.get_article_for(request.user, reference, write=True)
+    if not services.knowledge_may_link(request.user):
+        raise PermissionDenied
+    form = ArticleLinkForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("knowledge_detail", reference=article.reference)
+    target_ref = form.cleaned_data["reference"]
+    used = form.cleaned_data["used_to_resolve"]
+    ticket = Ticket.objects.visible_to(request.user).filter(reference=target_ref).first()
+    problem = None
+    if ticket is None:
+        problem = Problem.objects.visible_to(request.user).filter(reference=target_ref).first()
+    try:
+        if ticket is not None:
+            _link, created = services.article_link_ticket(
+                actor=request.user, article=article, ticket=ticket, used_to_resolve=used
+            )
+        elif problem is not None:
+            _link, created = services.article_link_problem(
+                actor=request.user, article=article, problem=problem, used_to_resolve=used
+            )
+        else:
+            messages.error(request, _("No ticket or problem %s.") % target_ref)
+            return redirect("knowledge_detail", reference=article.reference)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        if created:
+            messages.success(request, _("Linked to %s.") % target_ref)
+        else:
+            messages.info(request, _("Already linked to %s.") % target_ref)
+    return redirect("knowledge_detail", reference=article.reference)
+
+
+LINK_MODELS = {"ticket": ArticleTicketLink, "problem": ArticleProblemLink}
+
+
+def _get_link_for(user, kind: str, pk: int):
+    """A link the user may change: staff only (404 otherwise), the operate capability
+    (403 otherwise)."""
+    _staff_only(user)
+    model = LINK_MODELS.get(kind)
+    if model is None:
+        raise Http404
+    link = model.objects.select_related("article", kind).filter(pk=pk).first()
+    if link is None:
+        raise Http404
+    if not services.knowledge_may_link(user):
+        raise PermissionDenied
+    return link
+
+
+def _back_from_link(link, back: str):
+    if back == "ticket" and isinstance(link, ArticleTicketLink):
+        return redirect("ticket_detail", reference=link.ticket.reference)
+    if back == "problem" and isinstance(link, ArticleProblemLink):
+        return redirect("problem_detail", reference=link.problem.reference)
+    return redirect("knowledge_detail", reference=link.article.reference)
+
+
+@login_required
+@require_POST
+def knowledge_link_used(request, kind, pk):
+    link = _get_link_for(request.user, kind, pk)
+    form = LinkUsedForm(request.POST)
+    back = request.POST.get("back", "article")
+    if form.is_valid():
+        services.article_link_mark_used(
+            actor=request.user, link=link, used=form.cleaned_data["used"]
+        )
+        messages.success(request, _("Saved."))
+    return _back_from_link(link, back)
+
+
+@login_required
+@require_POST
+def knowledge_link_remove(request, kind, pk):
+    link = _get_link_for(request.user, kind, pk)
+    back = request.POST.get("back", "article")
+    try:
+        services.article_unlink(actor=request.user, link=link)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Link removed."))
+    return _back_from_link(link, back)
+
+
+# --- Inside desk pages: the ticket's knowledge panel and suggestions ------------------------
+
+
+@login_required
+@require_GET
+def knowledge_ticket_search(request, reference):
+    """Search articles to link to a ticket: the htmx answer inside the ticket page's panel,
+    or a page of its own without JavaScript."""
+    _staff_only(request.user)
+    ticket = get_ticket_for(request.user, reference)
+    form = KnowledgeSearchForm(request.GET or None)
+    q = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
+    results = []
+    if q:
+        scope = Article.objects.exclude(status=ArticleStatus.RETIRED)
+        results = search_results(request.user, q, scope=scope, limit=TICKET_SEARCH_LIMIT)
+    linked = set(
+        ArticleTicketLink.objects.filter(ticket=ticket).values_list("article_id", flat=True)
+    )
+    context = {
+        "ticket": ticket,
+        "q": q,
+        "form": form,
+        "results": results,
+        "linked": linked,
+        "can_link": services.knowledge_may_link(request.user),
+    }
+    template = (
+        "support/knowledge_ticket_results.html"
+        if request.htmx
+        else "support/knowledge_ticket_search.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def knowledge_ticket_link(request, reference):
+    """From the ticket page: link an article (optionally as used to resolve the ticket)."""
+    _staff_only(request.user)
+    ticket = get_ticket_for(request.user, reference, write=True)
+    if not services.knowledge_may_link(request.user):
+        raise PermissionDenied
+    form = TicketArticleLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an article."))
+        return redirect("ticket_detail", reference=ticket.reference)
+    article = services.get_article_for(request.user, form.cleaned_data["article"])
+    try:
+        _link, created = services.article_link_ticket(
+            actor=request.user,
+            article=article,
+            ticket=ticket,
+            used_to_resolve=form.cleaned_data["used_to_resolve"],
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        if created:
+            messages.success(request, _("Article %s linked.") % article.reference)
+        else:
+            messages.info(request, _("Article %s was already linked.") % article.reference)
+    return redirect("ticket_detail", reference=ticket.reference)
+
+
+@login_required
+@require_GET
+def knowledge_suggest(request):
+    """The articles that may answer a ticket being written (its title and description):
+    an htmx fragment for the new-ticket forms. Readable articles only, in the user's
+    audience (customers: published for them)."""
+    results = suggestions_for(
+        request.user, request.GET.get("title", ""), request.GET.get("description", "")
+    )
+    return render(
+        request,
+        "support/knowledge_suggestion_items.html",
+        {"knowledge_suggestions": results, "asked": True},
+    )
+
+
+# --- Categories ----------------------------------------------------------------------------
+
+
+@login_required
+def knowledge_categories(request):
+    _staff_only(request.user)
+    categories = KnowledgeCategory.objects.all()
+    fmt = export_format(request)
+    if fmt:
+        return export_response(
+            fmt, "knowledge-categories", CATEGORY_COLUMNS, categories.prefetch_related("articles")
+        )
+    from django.db.models import Count
+
+    context = {
+        "categories": categories.annotate(article_count=Count("articles")),
+        "can_edit": services.knowledge_may_write(request.user),
+    }
+    return render(request, "support/knowledge_categories.html", context)
+
+
+@login_required
+def knowledge_category_new(request):
+    _staff_only(request.user)
+    if not services.knowledge_may_write(request.user):
+        raise PermissionDenied
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Category saved."))
+            return redirect("knowledge_categories")
+    return render(request, "core/form_page.html", {"form": form, "title": _("New category")})
+
+
+@login_required
+def knowledge_category_edit(request, pk):
+    category = services.get_category_for(request.user, pk, write=True)
+    form = CategoryForm(
+        request.POST or None,
+        initial={
+            "name": category.name,
+            "description": category.description,
+            "is_active": category.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_update(actor=request.user, category=category, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Category saved."))
+            return redirect("knowledge_categories")
+    title = _("Edit category %s") % category.name
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+# --- The portal ---------------------------------------------------------------------------
+
+
+@login_required
+def portal_knowledge(request):
+    """The readers' knowledge page: published articles the user may read, searchable."""
+    form = KnowledgeSearchForm(request.GET or None)
+    q = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
+    category = None
+    category_id = request.GET.get("category", "")
+    if category_id.isdigit():
+        category = KnowledgeCategory.objects.filter(pk=category_id, is_active=True).first()
+    articles = queries.articles_for_readers(request.user, category=category)
+    results = (
+        search_results(request.user, q, scope=articles, limit=SEARCH_LIMIT, readable_only=True)
+        if q
+        else None
+    )
+    fmt = export_format(request)
+    if fmt:
+        rows = [r.article for r in results] if results is not None else articles
+        return export_response(fmt, "knowledge", READER_COLUMNS, rows)
+    visible = Article.objects.visible_to(request.user).readable()
+    context = {
+        "form": form,
+        "q": q,
+        "results": results,
+        "page": paginate(request, articles, 25) if results is None else None,
+        "category": category,
+        "categories": KnowledgeCategory.objects.filter(
+            is_active=True, articles__in=visible
+        ).distinct(),
+    }
+    return render(request, "support/knowledge_portal_list.html", context)
+
+
+@login_required
+def portal_knowledge_detail(request, reference):
+    article = services.get_article_for(request.user, reference)
+    if not article.is_readable:
+        raise Http404
+    context = {
+        "article": article,
+        "version": article.published_version,
+        "categories": article.categories.all(),
+        "feedback_form": _feedback_form(request.user, article),
+    }
+    return render(request, "support/knowledge_portal_detail.html", context)
