@@ -1,1 +1,3 @@
 """Models of conformity."""
+
+from serviceloop.conformity.models.clauses import *  # noqa: F403

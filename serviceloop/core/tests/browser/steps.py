@@ -7,11 +7,34 @@ DEMO_PASSWORD = "Demo-pass-2026!"
 
 # In display order: the bar's own entries, then each drop-down menu's (see core.navigation.MENUS).
 STAFF_BAR = ["home", "desk_queue", "problem_list"]
+OPERATION_MENU = [
+    "service_list",
+    "ci_list",
+    "asset_list",
+    "complaint_list",
+    "customer_list",
+    "agreement_list",
+    "supplier_list",
+    "change_list",
+    "change_calendar",
+    "release_list",
+    "knowledge_list",
+]
+MANAGEMENT_MENU = ["assessment_list", "plan_overview", "clause_list"]
 ORGANISATION_MENU = ["organisation_list", "person_list", "team_list", "calendar_list"]
-STAFF_NAV = [*STAFF_BAR, *ORGANISATION_MENU]
-AUDIT_NAV = [*STAFF_BAR, *ORGANISATION_MENU, "audit_list"]
+STAFF_NAV = [*STAFF_BAR, *OPERATION_MENU, *MANAGEMENT_MENU, *ORGANISATION_MENU]
+AUDIT_NAV = [*STAFF_NAV, "audit_list"]
 ADMIN_NAV = AUDIT_NAV
-CUSTOMER_NAV = ["home", "my_organisation", "portal_home"]
+CUSTOMER_NAV = [
+    "home",
+    "my_organisation",
+    "portal_service_list",
+    "portal_home",
+    "complaint_list",
+    "customer_mine",
+    "planned_changes",
+    "portal_knowledge",
+]
 
 
 def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
