@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "serviceloop.desk",
     "serviceloop.relationship",
     "serviceloop.transition",
+    "serviceloop.demand",
+    "serviceloop.assurance",
     "serviceloop.support",
     "serviceloop.planning",
     "serviceloop.conformity",

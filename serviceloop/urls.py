@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from serviceloop.assurance import api as assurance_api
 from serviceloop.conformity import api as conformity_api
 from serviceloop.core import api as core_api
 from serviceloop.core.forms import (
@@ -12,6 +13,7 @@ from serviceloop.core.forms import (
     StyledSetPasswordForm,
 )
 from serviceloop.core.views import account, errors
+from serviceloop.demand import api as demand_api
 from serviceloop.desk import api as desk_api
 from serviceloop.planning import api as planning_api
 from serviceloop.portfolio import api as portfolio_api
@@ -33,6 +35,8 @@ for prefix, viewset, basename in [
     *relationship_api.ROUTES,
     *support_api.ROUTES,
     *transition_api.ROUTES,
+    *demand_api.ROUTES,
+    *assurance_api.ROUTES,
     *planning_api.ROUTES,
     *conformity_api.ROUTES,
 ]:
@@ -77,6 +81,8 @@ urlpatterns = [
     path("", include("serviceloop.relationship.urls")),
     path("", include("serviceloop.support.urls")),
     path("", include("serviceloop.transition.urls")),
+    path("", include("serviceloop.demand.urls")),
+    path("", include("serviceloop.assurance.urls")),
     path("", include("serviceloop.planning.urls")),
     path("", include("serviceloop.conformity.urls")),
     path("", include("serviceloop.core.urls")),

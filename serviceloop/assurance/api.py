@@ -1,0 +1,3 @@
+"""REST API of assurance: ``ROUTES`` = [(prefix, viewset, basename)]."""
+
+ROUTES: list = []

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssuranceConfig(AppConfig):
+    name = "serviceloop.assurance"
+    label = "assurance"
+    verbose_name = _("Service assurance")
+
+    def ready(self):
+        from serviceloop.assurance import nav  # noqa: F401  (navigation entries)

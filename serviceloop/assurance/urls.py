@@ -1,0 +1,3 @@
+"""Screens of assurance."""
+
+urlpatterns: list = []

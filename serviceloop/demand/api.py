@@ -1,0 +1,3 @@
+"""REST API of demand: ``ROUTES`` = [(prefix, viewset, basename)]."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Screens of demand."""
+
+urlpatterns: list = []
