@@ -78,13 +78,14 @@ def keyset_page(tickets, *, sort="newest", cursor="", size=PAGE_SIZE) -> QueuePa
         if value is None:  # inside the NULLs at the end (due sort only)
             tickets = tickets.filter(**{f"{field}__isnull": True, "pk__gt": pk})
         elif descending:
+            # "field <= v AND (field < v OR id < pk)": the first term bounds the index scan,
+            # so a deep page starts where the cursor is instead of filtering its way there.
             tickets = tickets.filter(
-                Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk})
+                Q(**{f"{field}__lte": value}) & (Q(**{f"{field}__lt": value}) | Q(pk__lt=pk))
             )
         else:
             tickets = tickets.filter(
-                Q(**{f"{field}__gt": value})
-                | Q(**{field: value, "pk__gt": pk})
+                (Q(**{f"{field}__gte": value}) & (Q(**{f"{field}__gt": value}) | Q(pk__gt=pk)))
                 | Q(**{f"{field}__isnull": True})
             )
     if descending:
