@@ -73,6 +73,11 @@ urlpatterns = [
         desk_api.TicketAttachmentsView.as_view(),
         name="ticket_attachments_api",
     ),
+    path(
+        "api/v1/tickets/<str:reference>/configuration-items/",
+        desk_api.TicketAffectedItemsView.as_view(),
+        name="ticket_affected_items_api",
+    ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from serviceloop.desk.views import affected as affected_views
 from serviceloop.desk.views import configuration, intake, portal, problems, ticket_extras, tickets
 from serviceloop.desk.views import search as search_views
 
@@ -15,6 +16,11 @@ urlpatterns = [
     path("desk/tickets/<str:reference>/move/", tickets.ticket_move, name="ticket_move"),
     path("desk/tickets/<str:reference>/assign/", tickets.ticket_assign, name="ticket_assign"),
     path("desk/tickets/<str:reference>/edit/", tickets.ticket_edit, name="ticket_edit"),
+    path(
+        "desk/tickets/<str:reference>/items/",
+        affected_views.affected_items_set,
+        name="ticket_affected_items",
+    ),
     path(
         "desk/tickets/<str:reference>/watchers/", ticket_extras.watchers_set, name="ticket_watchers"
     ),

@@ -2,6 +2,7 @@
 (``api/attachments.py``), problems (``api/problems.py``) and the monitoring intake
 (``api/intake.py``)."""
 
+from serviceloop.desk.api.affected import TicketAffectedItemsView
 from serviceloop.desk.api.attachments import TicketAttachmentsView
 from serviceloop.desk.api.intake import (
     AlertmanagerIntakeView,
@@ -15,6 +16,7 @@ __all__ = [
     "AlertmanagerIntakeView",
     "GenericIntakeView",
     "ProblemViewSet",
+    "TicketAffectedItemsView",
     "TicketAttachmentsView",
     "TicketViewSet",
     "ZabbixIntakeView",

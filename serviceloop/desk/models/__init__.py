@@ -1,3 +1,4 @@
+from serviceloop.desk.models.affected import TicketConfigurationItem
 from serviceloop.desk.models.config import Category, Impact, Priority, PriorityMatrix, Urgency
 from serviceloop.desk.models.intake import (
     AlertState,
@@ -72,6 +73,7 @@ __all__ = [
     "SlaAlert",
     "SlaPolicy",
     "SlaPolicyVersion",
+    "TicketConfigurationItem",
     "Source",
     "Ticket",
     "TicketEvent",

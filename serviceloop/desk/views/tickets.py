@@ -26,6 +26,7 @@ from serviceloop.desk.lifecycle import AGENT, Status, transitions_from
 from serviceloop.desk.models import SavedView
 from serviceloop.desk.permissions import get_ticket_for, ticket_role
 from serviceloop.desk.services import tickets as services
+from serviceloop.desk.views.affected import affected_context
 from serviceloop.desk.views.problems import incident_problem_context
 
 
@@ -123,6 +124,7 @@ def ticket_detail(request, reference):
         "now": timezone.now(),
         **_extras_context(request.user, ticket, role),
         **incident_problem_context(request.user, ticket),  # problems block
+        **affected_context(request.user, ticket),  # affected CIs and their impact
         "request_details": _request_details(ticket),
     }
     return render(request, "desk/ticket_detail.html", context)
