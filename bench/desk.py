@@ -1069,6 +1069,7 @@ def raw_ticket_inserts(connection, target: Target, world: World, count: int) -> 
 
     from serviceloop.desk.models import Ticket
 
+    Ticket.objects.filter(reference__startswith="BENCH-RAW-").delete()  # an interrupted run's
     template = Ticket.objects.order_by("-pk").first()
     fields = [f for f in Ticket._meta.concrete_fields if f.name != "id"]
     placeholder = "?" if target.vendor == "sqlite" else "%s"

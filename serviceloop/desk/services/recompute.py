@@ -2,6 +2,7 @@
 for example). Uses the same replay as every ticket change, so it reproduces them exactly."""
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.db import transaction
@@ -55,7 +56,7 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         with transaction.atomic():
-            rows = Ticket.objects.only(*TICKET_FIELDS).filter(pk__in=chunk)
+            rows = Ticket.objects.filter(pk__in=chunk).values_list(*TICKET_FIELDS)
             if not dry_run:
                 rows = rows.select_for_update()
             events_by_ticket: dict[int, list] = {}
@@ -63,7 +64,10 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
             for event in events.values_list(*EVENT_FIELDS):
                 event = EventRow(*event)
                 events_by_ticket.setdefault(event.ticket_id, []).append(event)
-            for ticket in rows:
+            for values in rows:
+                # Read as a row, not a model instance: most tickets change nothing.
+                ticket = SimpleNamespace(**dict(zip(TICKET_FIELDS, values, strict=True)))
+                ticket.pk = ticket.id
                 ticket.sla_version = _version(versions, ticket.sla_version_id)
                 report.checked += 1
                 changes = ticket_sla_refresh(
@@ -77,9 +81,12 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
                 if len(report.examples) < 20:
                     report.examples.append((ticket.reference, changes))
                 if not dry_run:
-                    ticket.save(update_fields=list(SLA_FIELDS))
+                    stored = Ticket.objects.get(pk=ticket.pk)
+                    for name in SLA_FIELDS:
+                        setattr(stored, name, getattr(ticket, name))
+                    stored.save(update_fields=list(SLA_FIELDS))
                     audit_record(
-                        actor=None, verb="ticket.sla_recomputed", obj=ticket, payload=changes
+                        actor=None, verb="ticket.sla_recomputed", obj=stored, payload=changes
                     )
     return report
 
