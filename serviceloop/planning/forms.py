@@ -191,7 +191,7 @@ class PlanItemForm(BootstrapMixin, forms.Form):
 
 
 class ProgressForm(BootstrapMixin, forms.Form):
-    percent_complete = forms.IntegerField(label=_("% complete"), min_value=0, max_value=100)
+    percent_complete = forms.IntegerField(label=_("Percent complete"), min_value=0, max_value=100)
     note = forms.CharField(label=_("note"), max_length=2000, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -234,7 +234,7 @@ def plan_xlsx(user, today: datetime.date) -> bytes:
             _("Goal"),
             _("Owner"),
             _("Status"),
-            _("% complete"),
+            _("Percent complete"),
             _("Start"),
             _("Due"),
             _("Overdue"),

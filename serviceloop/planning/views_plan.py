@@ -46,7 +46,7 @@ ITEM_COLUMNS = [
     Column(gettext_lazy("Title"), "title"),
     Column(gettext_lazy("Owner"), lambda i: str(i.owner)),
     Column(gettext_lazy("Status"), "get_status_display"),
-    Column(gettext_lazy("% complete"), "percent_complete"),
+    Column(gettext_lazy("Percent complete"), "percent_complete"),
     Column(gettext_lazy("Start"), "start_on"),
     Column(gettext_lazy("Due"), "due_on"),
     Column(gettext_lazy("Budget"), "budget"),

@@ -109,7 +109,7 @@ class PlanItem(models.Model):
         _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.NOT_STARTED
     )
     percent_complete = models.PositiveSmallIntegerField(
-        _("% complete"), default=0, validators=[MaxValueValidator(100)]
+        _("Percent complete"), default=0, validators=[MaxValueValidator(100)]
     )
     blocked_reason = models.TextField(_("why it is blocked"), blank=True)
     depends_on = models.ManyToManyField(
