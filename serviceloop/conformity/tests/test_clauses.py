@@ -27,7 +27,13 @@ def csv_rows(path=CLAUSES_CSV):
 # --- Loading -------------------------------------------------------------------------------
 
 
-def test_the_loader_creates_one_clause_per_row_with_the_list_numbers_and_titles(db):
+@pytest.fixture
+def no_clauses(db):
+    """An empty clause table (the data migration loads the list into every new database)."""
+    Clause.objects.all().delete()
+
+
+def test_the_loader_creates_one_clause_per_row_with_the_list_numbers_and_titles(no_clauses):
     counts = clauses_load()
 
     rows = csv_rows()
@@ -95,7 +101,7 @@ def test_a_changed_list_updates_in_place(db, tmp_path):
         ("clause,title,app\n4,A,planning\n", "missing columns"),
     ],
 )
-def test_a_malformed_list_is_refused_and_nothing_is_written(db, tmp_path, text, message):
+def test_a_malformed_list_is_refused_and_nothing_is_written(no_clauses, tmp_path, text, message):
     path = tmp_path / "bad.csv"
     path.write_text(text, encoding="utf-8")
 

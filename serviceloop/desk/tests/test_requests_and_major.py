@@ -241,7 +241,9 @@ def test_a_customer_attaches_a_file_to_his_ticket(people, raise_ticket, client_f
     )
 
 
-def test_a_request_waiting_for_approval_takes_a_team_but_no_agent(people, onboarding, desk):
+def test_a_request_waiting_for_approval_takes_a_team_but_no_agent(
+    people, onboarding, desk, english
+):
     from django.core.exceptions import ValidationError
 
     from serviceloop.desk.services.tickets import ticket_assign

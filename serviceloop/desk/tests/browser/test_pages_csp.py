@@ -96,10 +96,17 @@ def crawl(page, start: list[str]) -> list[str]:
             assert csp.get(directive) == value, f"{url}: CSP {directive} is {csp.get(directive)!r}"
         assert "unsafe" not in response.headers["content-security-policy"], url
         visited.append(url)
-        for href in page.locator("a[href]").evaluate_all("links => links.map(a => a.href)"):
+        # downloads (CSV/XLSX exports, files) are not pages
+        for href in page.locator("a[href]:not([download])").evaluate_all(
+            "links => links.map(a => a.href)"
+        ):
             parts = urlsplit(href)
             path = parts.path + (f"?{parts.query}" if parts.query else "")
-            if re.match(r"^/(desk|portal)/", path) and "/files/" not in path:
+            if (
+                re.match(r"^/(desk|portal)/", path)
+                and "/files/" not in path
+                and "export=" not in path
+            ):
                 queue.append(path)
     return visited
 
