@@ -10,6 +10,8 @@ class SupportConfig(AppConfig):
     def ready(self):
         # each part registers its navigation entries (core.navigation.register)
         from serviceloop.support import (
+            nav_competence,  # noqa: F401
+            nav_documents,  # noqa: F401
             nav_knowledge,  # noqa: F401
             slots_knowledge,
         )

@@ -4,4 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("serviceloop.support.urls_knowledge")),
+    path("", include("serviceloop.support.urls_documents")),
+    path("", include("serviceloop.support.urls_competence")),
 ]

@@ -1,5 +1,5 @@
 """REST API of support: each part module declares ``ROUTES``."""
 
-from serviceloop.support.api import knowledge
+from serviceloop.support.api import competence, documents, knowledge
 
-ROUTES = [*knowledge.ROUTES]
+ROUTES = [*knowledge.ROUTES, *documents.ROUTES, *competence.ROUTES]

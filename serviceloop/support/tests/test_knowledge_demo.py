@@ -9,7 +9,7 @@ from serviceloop.core.demo import demo_load
 from serviceloop.desk.services.problems import problem_create
 from serviceloop.desk.tests.factories import TicketFactory
 from serviceloop.portfolio.models import Service
-from serviceloop.support import demo as support_demo
+from serviceloop.support import demo_knowledge as support_demo
 from serviceloop.support.demo_knowledge import ARTICLES
 from serviceloop.support.models import (
     Article,

@@ -1,0 +1,548 @@
+"""The document screens: the register (filters, export), a document's page with its versions,
+a version's page (text, reviews and approvals, moves, the controlled PDF), the read-and-
+acknowledge campaigns, and everyone's reading list."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from serviceloop.core.exports import Column, export_format, export_response
+from serviceloop.core.roles import Capability
+from serviceloop.core.views.helpers import apply_service_errors, paginate
+from serviceloop.support import pdf_documents
+from serviceloop.support import queries_documents as queries
+from serviceloop.support import services_documents as services
+from serviceloop.support.forms_documents import (
+    AcknowledgeForm,
+    CampaignEditForm,
+    CampaignFilterForm,
+    CampaignForm,
+    DocumentFilterForm,
+    DocumentForm,
+    DocumentMetaForm,
+    ReviewedForm,
+    VersionForm,
+    VersionMoveForm,
+    VersionReviewForm,
+)
+from serviceloop.support.models import (
+    AcknowledgementCampaign,
+    CampaignStatus,
+    DocumentStatus,
+    VersionStatus,
+    documents_read_all,
+    version_transitions_from,
+)
+
+DOCUMENT_COLUMNS = [
+    Column(_l("Reference"), "reference"),
+    Column(_l("Title"), "title"),
+    Column(_l("Kind"), "get_kind_display"),
+    Column(_l("Status"), "get_status_display"),
+    Column(_l("Effective version"), "effective_version.number"),
+    Column(_l("Effective from"), "effective_version.effective_from"),
+    Column(_l("Newest version"), "current_version.number"),
+    Column(_l("Newest version status"), "current_version.get_status_display"),
+    Column(_l("Owner"), "owner"),
+    Column(_l("Clauses"), "clauses"),
+    Column(_l("Review interval (months)"), "review_interval_months"),
+    Column(_l("Next review"), "next_review"),
+    Column(_l("Review overdue"), "review_overdue"),
+]
+CAMPAIGN_COLUMNS = [
+    Column(_l("Reference"), "reference"),
+    Column(_l("Title"), "title"),
+    Column(_l("Document"), "document.reference"),
+    Column(_l("Version"), "version.number"),
+    Column(_l("Status"), "get_status_display"),
+    Column(_l("Deadline"), "deadline"),
+    Column(_l("Asked"), "asked"),
+    Column(_l("Acknowledged"), "acknowledged_count"),
+    Column(_l("Started"), "created_at"),
+]
+ACKNOWLEDGEMENT_COLUMNS = [
+    Column(_l("Campaign"), "campaign.reference"),
+    Column(_l("Person"), "person"),
+    Column(_l("Username"), "person.username"),
+    Column(_l("Organisation"), "person.organisation"),
+    Column(_l("Asked"), "added_at"),
+    Column(_l("Acknowledged"), "acknowledged_at"),
+    Column(_l("Reminded"), "reminded_at"),
+]
+READING_COLUMNS = [
+    Column(_l("Document"), "campaign.document.reference"),
+    Column(_l("Title"), "campaign.document.title"),
+    Column(_l("Version"), "campaign.version.number"),
+    Column(_l("Deadline"), "campaign.deadline"),
+    Column(_l("Acknowledged"), "acknowledged_at"),
+]
+
+
+def _staff_only(user) -> None:
+    if not user.has_capability(Capability.STAFF):
+        raise Http404
+
+
+def _messages_from(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
+
+
+# --- The register --------------------------------------------------------------------------
+
+
+@login_required
+def document_list(request):
+    _staff_only(request.user)
+    form = DocumentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    today = timezone.localdate()
+    documents = queries.documents_for_list(
+        request.user,
+        q=filters.get("q", "").strip(),
+        kind=filters.get("kind", ""),
+        status=filters.get("status", ""),
+        owner=filters.get("owner"),
+        clause=filters.get("clause", "").strip(),
+        overdue=filters.get("overdue", False),
+        today=today,
+    )
+    fmt = export_format(request)
+    if fmt:
+        return export_response(fmt, "documents", DOCUMENT_COLUMNS, documents)
+    context = {
+        "form": form,
+        "page": paginate(request, documents),
+        "counts": queries.document_counts(request.user, today),
+        "can_create": services.documents_may_edit(request.user),
+        "read_all": documents_read_all(request.user),
+        "to_read": queries.reading_list(request.user).count(),
+        "today": today,
+    }
+    return render(request, "support/document_list.html", context)
+
+
+@login_required
+def document_new(request):
+    _staff_only(request.user)
+    if not services.documents_may_edit(request.user):
+        raise PermissionDenied
+    form = DocumentForm(request.POST or None, initial={"owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.document_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Document %s saved; version 1 is a draft.") % document)
+            return redirect("document_detail", reference=document.reference)
+    return render(request, "core/form_page.html", {"form": form, "title": _("New document")})
+
+
+# --- A document ----------------------------------------------------------------------------
+
+
+@login_required
+def document_detail(request, reference):
+    user = request.user
+    document = services.get_document_for(user, reference)
+    versions = services.readable_versions(user, document)
+    open_rows = queries.open_acknowledgements_for(user, document)
+    context = {
+        "document": document,
+        "versions": versions,
+        "effective": document.effective_version,
+        "open_rows": open_rows,
+        "today": timezone.localdate(),
+    }
+    if not documents_read_all(user):
+        return render(request, "support/document_reader.html", context)
+    may_edit = services.documents_may_edit(user)
+    newest = document.current_version
+    context |= {
+        "newest": newest,
+        "can_edit": may_edit,
+        "can_new_version": may_edit
+        and document.status != DocumentStatus.WITHDRAWN
+        and (newest is None or not newest.is_open),
+        "can_campaign": may_edit
+        and versions.filter(status__in=[VersionStatus.APPROVED, VersionStatus.EFFECTIVE]).exists(),
+        "reviewed_form": ReviewedForm()
+        if document.status == DocumentStatus.EFFECTIVE
+        and (may_edit or user.pk == document.owner_id)
+        else None,
+        "campaigns": queries.campaigns_for_list(user, document=document),
+    }
+    return render(request, "support/document_detail.html", context)
+
+
+@login_required
+def document_edit(request, reference):
+    _staff_only(request.user)
+    document = services.get_document_for(request.user, reference, write=True)
+    initial = {
+        "title": document.title,
+        "kind": document.kind,
+        "owner": document.owner_id,
+        "clauses": document.clauses,
+        "review_interval_months": document.review_interval_months,
+        "next_review": document.next_review,
+        "version": document.version,
+    }
+    form = DocumentMetaForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        expected = data.pop("version", None)
+        if data["next_review"] == document.next_review:
+            data.pop("next_review")
+        try:
+            services.document_update(
+                actor=request.user, document=document, expected_version=expected, **data
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("document_detail", reference=document.reference)
+    title = _("Edit %s") % document.reference
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+@require_POST
+def document_reviewed(request, reference):
+    document = services.get_document_for(request.user, reference)
+    form = ReviewedForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("document_detail", reference=document.reference)
+    try:
+        services.document_mark_reviewed(
+            actor=request.user, document=document, next_review=form.cleaned_data["next_review"]
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Review recorded."))
+    return redirect("document_detail", reference=document.reference)
+
+
+# --- Versions ------------------------------------------------------------------------------
+
+
+def _version_initial(version) -> dict:
+    return {
+        "body": version.body,
+        "change_summary": version.change_summary,
+        "reviewers": list(version.reviewers.values_list("pk", flat=True)),
+        "approvers": list(version.approvers.values_list("pk", flat=True)),
+        "planned_effective": version.planned_effective,
+    }
+
+
+@login_required
+def document_version(request, reference, number):
+    user = request.user
+    document = services.get_document_for(user, reference)
+    version = services.get_version_for(user, document, number)
+    roles = services.document_roles(user)
+    state = services.signoff_state(version)
+    is_reviewer = any(p.pk == user.pk for p in state["reviewers"])
+    moves = [
+        m
+        for m in version_transitions_from(version.status, roles)
+        if m.target != VersionStatus.APPROVED
+    ]
+    may_approve = (
+        version.status == VersionStatus.IN_REVIEW
+        and services.documents_may_approve(user)
+        and version.author_id != user.pk
+        and (not state["approvers"] or any(p.pk == user.pk for p in state["approvers"]))
+        and user.pk not in state["approvals"]
+    )
+    context = {
+        "document": document,
+        "version": version,
+        "state": state,
+        "moves": moves,
+        "may_approve": may_approve,
+        "review_form": VersionReviewForm()
+        if is_reviewer and version.status == VersionStatus.IN_REVIEW
+        else None,
+        "can_edit": services.documents_may_edit(user) and version.status == VersionStatus.DRAFT,
+        "read_all": documents_read_all(user),
+        "signoffs": version.signoffs.select_related("person").order_by("round", "signed_at"),
+        "open_rows": queries.open_acknowledgements_for(user, document),
+    }
+    return render(request, "support/document_version.html", context)
+
+
+@login_required
+def document_version_new(request, reference):
+    _staff_only(request.user)
+    document = services.get_document_for(request.user, reference, write=True)
+    newest = document.current_version
+    initial = _version_initial(newest) if newest else {}
+    initial.pop("planned_effective", None)
+    form = VersionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.version_create(
+                actor=request.user, document=document, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Version %d opened as a draft.") % version.number)
+            return redirect("document_version", reference=document.reference, number=version.number)
+    title = _("New version of %s") % document.reference
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+def document_version_edit(request, reference, number):
+    _staff_only(request.user)
+    document = services.get_document_for(request.user, reference, write=True)
+    version = services.get_version_for(request.user, document, number)
+    form = VersionForm(request.POST or None, initial=_version_initial(version))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_update(actor=request.user, version=version, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("document_version", reference=document.reference, number=number)
+    title = _("Edit %(document)s version %(n)d") % {"document": document.reference, "n": number}
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+@require_POST
+def document_version_move(request, reference, number):
+    document = services.get_document_for(request.user, reference)
+    version = services.get_version_for(request.user, document, number)
+    if not services.document_roles(request.user):
+        raise PermissionDenied
+    form = VersionMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid next status."))
+    else:
+        try:
+            version = services.version_transition(
+                actor=request.user,
+                version=version,
+                target=form.cleaned_data["target"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            _messages_from(request, error)
+        else:
+            messages.success(
+                request,
+                _("Version %(n)d is now “%(status)s”.")
+                % {"n": version.number, "status": version.get_status_display()},
+            )
+    return redirect("document_version", reference=document.reference, number=number)
+
+
+@login_required
+@require_POST
+def document_version_review(request, reference, number):
+    document = services.get_document_for(request.user, reference)
+    version = services.get_version_for(request.user, document, number)
+    form = VersionReviewForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            services.version_review(actor=request.user, version=version, **form.cleaned_data)
+        except ValidationError as error:
+            _messages_from(request, error)
+        else:
+            messages.success(request, _("Review recorded."))
+    return redirect("document_version", reference=document.reference, number=number)
+
+
+@login_required
+def document_version_pdf(request, reference, number):
+    document = services.get_document_for(request.user, reference)
+    version = services.get_version_for(request.user, document, number)
+    try:
+        body = pdf_documents.version_pdf(version)
+    except pdf_documents.PdfUnavailable:
+        messages.error(
+            request, _("PDF export is not available on this server (WeasyPrint is not installed).")
+        )
+        return redirect("document_version", reference=document.reference, number=number)
+    response = HttpResponse(body, content_type=pdf_documents.PDF_TYPE)
+    response["Content-Disposition"] = f'inline; filename="{pdf_documents.pdf_filename(version)}"'
+    return response
+
+
+# --- Acknowledging -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def document_acknowledge(request, reference):
+    document = services.get_document_for(request.user, reference)
+    form = AcknowledgeForm(request.POST)
+    campaign = None
+    if form.is_valid():
+        campaign = AcknowledgementCampaign.objects.filter(
+            reference=form.cleaned_data["campaign"], document=document
+        ).first()
+    if campaign is None:
+        raise Http404
+    try:
+        services.acknowledgement_give(actor=request.user, campaign=campaign)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Thank you: your acknowledgement is recorded."))
+    return redirect("document_detail", reference=document.reference)
+
+
+@login_required
+def document_reading(request):
+    """Everyone's reading list: what campaigns ask the user to read (customers too)."""
+    everything = request.GET.get("all") == "1"
+    rows = queries.reading_list(request.user, outstanding_only=not everything)
+    fmt = export_format(request)
+    if fmt:
+        return export_response(fmt, "reading-list", READING_COLUMNS, rows)
+    context = {"rows": rows, "everything": everything, "today": timezone.localdate()}
+    return render(request, "support/document_reading.html", context)
+
+
+# --- Campaigns -----------------------------------------------------------------------------
+
+
+@login_required
+def document_campaign_list(request):
+    _staff_only(request.user)
+    if not documents_read_all(request.user):
+        raise Http404
+    form = CampaignFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    campaigns = queries.campaigns_for_list(
+        request.user, status=filters.get("status", ""), overdue=filters.get("overdue", False)
+    )
+    fmt = export_format(request)
+    if fmt:
+        return export_response(fmt, "acknowledgement-campaigns", CAMPAIGN_COLUMNS, campaigns)
+    context = {
+        "form": form,
+        "page": paginate(request, campaigns),
+        "today": timezone.localdate(),
+        "can_edit": services.documents_may_edit(request.user),
+    }
+    return render(request, "support/document_campaign_list.html", context)
+
+
+def _sendable_versions(user, document):
+    return services.readable_versions(user, document).filter(
+        status__in=[VersionStatus.APPROVED, VersionStatus.EFFECTIVE]
+    )
+
+
+@login_required
+def document_campaign_new(request, reference):
+    _staff_only(request.user)
+    document = services.get_document_for(request.user, reference, write=True)
+    versions = list(_sendable_versions(request.user, document))
+    default = next((v for v in versions if v.status == VersionStatus.EFFECTIVE), None)
+    initial = {
+        "version": default.number if default else None,
+        "title": document.title,
+        "deadline": timezone.localdate() + datetime.timedelta(days=14),
+    }
+    form = CampaignForm(request.POST or None, initial=initial, versions=versions)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = next(v for v in versions if v.number == data.pop("version"))
+        try:
+            campaign = services.campaign_create(actor=request.user, version=version, **data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Campaign %s started.") % campaign.reference)
+            return redirect("document_campaign_detail", reference=campaign.reference)
+    title = _("Ask people to read %s") % document.reference
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+def document_campaign_detail(request, reference):
+    campaign = services.get_campaign_for(request.user, reference)
+    if not documents_read_all(request.user):
+        return redirect("document_detail", reference=campaign.document.reference)
+    rows = queries.campaign_rows(campaign)
+    fmt = export_format(request)
+    if fmt:
+        return export_response(
+            fmt, f"acknowledgements-{campaign.reference}", ACKNOWLEDGEMENT_COLUMNS, rows
+        )
+    context = {
+        "campaign": campaign,
+        "rows": rows,
+        "progress": queries.campaign_progress(campaign),
+        "teams": campaign.teams.all(),
+        "people": campaign.people.all(),
+        "can_edit": services.documents_may_edit(request.user)
+        and campaign.status == CampaignStatus.OPEN,
+        "today": timezone.localdate(),
+    }
+    return render(request, "support/document_campaign_detail.html", context)
+
+
+@login_required
+def document_campaign_edit(request, reference):
+    campaign = services.get_campaign_for(request.user, reference, write=True)
+    initial = {
+        "title": campaign.title,
+        "message": campaign.message,
+        "deadline": campaign.deadline,
+        "people": list(campaign.people.values_list("pk", flat=True)),
+        "teams": list(campaign.teams.values_list("pk", flat=True)),
+        "roles": campaign.roles,
+    }
+    form = CampaignEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.campaign_update(actor=request.user, campaign=campaign, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("document_campaign_detail", reference=campaign.reference)
+    title = _("Edit %s") % campaign.reference
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+@require_POST
+def document_campaign_close(request, reference):
+    campaign = services.get_campaign_for(request.user, reference, write=True)
+    try:
+        services.campaign_close(actor=request.user, campaign=campaign)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Campaign closed."))
+    return redirect("document_campaign_detail", reference=campaign.reference)
