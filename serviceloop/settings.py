@@ -256,6 +256,13 @@ DESK_REOPEN_DAYS = env.int("DESK_REOPEN_DAYS", default=14)
 # Recurring-incident detection: this many similar incidents within this many days.
 DESK_RECURRENCE_DAYS = env.int("DESK_RECURRENCE_DAYS", default=30)
 DESK_RECURRENCE_THRESHOLD = env.int("DESK_RECURRENCE_THRESHOLD", default=5)
+# Service assurance (8.7). SECURITY_TEAM names the provider team whose members see confidential
+# security incidents (and their tickets); SECURITY_NOTIFY_HOURS after detection, a breach of
+# personal data must be notified to the regulator; AVAILABILITY_PLANNED_AS_DOWNTIME counts even
+# announced planned maintenance as downtime (default: announced maintenance is excluded).
+SECURITY_TEAM = env.str("SECURITY_TEAM", default="信息安全 Information Security")
+SECURITY_NOTIFY_HOURS = env.int("SECURITY_NOTIFY_HOURS", default=72)
+AVAILABILITY_PLANNED_AS_DOWNTIME = env.bool("AVAILABILITY_PLANNED_AS_DOWNTIME", default=False)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,3 +1,5 @@
-"""REST API of assurance: ``ROUTES`` = [(prefix, viewset, basename)]."""
+"""REST API of assurance: ``ROUTES`` = [(prefix, viewset, basename)], one module per part."""
 
-ROUTES: list = []
+from serviceloop.assurance import api_availability, api_continuity, api_security
+
+ROUTES = [*api_availability.ROUTES, *api_continuity.ROUTES, *api_security.ROUTES]

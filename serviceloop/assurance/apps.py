@@ -8,4 +8,10 @@ class AssuranceConfig(AppConfig):
     verbose_name = _("Service assurance")
 
     def ready(self):
-        from serviceloop.assurance import nav  # noqa: F401  (navigation entries)
+        from serviceloop.assurance import (
+            nav,  # noqa: F401  (navigation entries)
+            slots_desk,
+        )
+
+        # the assurance panel inside the desk's ticket page (core.slots)
+        slots_desk.register()

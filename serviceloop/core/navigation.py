@@ -20,12 +20,16 @@ class NavEntry:
     customers_only: bool = False
     section: str = ""
     menu: str = ""  # a key of MENUS: shown inside that drop-down; "" on the bar itself
+    module: str = ""  # the tailoring module it belongs to ("" = always on); see FILTERS
 
     def url(self) -> str:
         return reverse(self.url_name)
 
 
 NAVIGATION: list[NavEntry] = []
+# Callables ``(user, entries) -> entries`` applied in order by ``entries_for`` (e.g. planning
+# hides the entries of modules switched off by tailoring); see ``register_filter``.
+FILTERS: list = []
 
 # The drop-down menus of the bar, in display order, each after the bar's plain entries.
 MENUS = {
@@ -57,6 +61,11 @@ def register(*entries: NavEntry) -> None:
     NAVIGATION.extend(entries)
 
 
+def register_filter(nav_filter) -> None:
+    """Add ``nav_filter(user, entries) -> entries``: it may drop entries, never add any."""
+    FILTERS.append(nav_filter)
+
+
 def entries_for(user) -> list[NavEntry]:
     if not user.is_authenticated:
         return []
@@ -66,6 +75,8 @@ def entries_for(user) -> list[NavEntry]:
             continue
         if entry.capability is None or user.has_capability(entry.capability):
             shown.append(entry)
+    for nav_filter in FILTERS:
+        shown = list(nav_filter(user, shown))
     return shown
 
 

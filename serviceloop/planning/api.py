@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from serviceloop.conformity.models import Clause
 from serviceloop.conformity.permissions import ProviderStaffOr404
 from serviceloop.core.models import User
-from serviceloop.planning import queries_assessments, queries_plan
+from serviceloop.planning import api_management, queries_assessments, queries_plan
 from serviceloop.planning import services_assessments as gap_services
 from serviceloop.planning import services_plan as plan_services
 from serviceloop.planning.models import (
@@ -528,4 +528,5 @@ ROUTES: list = [
     ("assessment-answers", AnswerViewSet, "assessment-answer"),
     ("plan-items", PlanItemViewSet, "plan-item"),
     ("milestones", MilestoneViewSet, "milestone"),
+    *api_management.ROUTES,  # context, leadership, objectives, risks, tailoring (clauses 4-6)
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from serviceloop.conformity.services_clauses import clauses_load
 from serviceloop.core.models import User
-from serviceloop.planning import queries_assessments
+from serviceloop.planning import demo_management, queries_assessments
 from serviceloop.planning.models import (
     Assessment,
     AssessmentStatus,
@@ -227,6 +227,7 @@ def demo_records(write=print) -> int:
             write(f"gap analysis {assessment.reference}")
         created += _plan(assessment, owner, people, write)
         created += _milestones(assessment, owner, write)
+        created += demo_management.demo_records(write)  # clauses 4-6 and tailoring
     return created
 
 

@@ -23,3 +23,5 @@ register(
         menu="management",
     ),
 )
+
+from serviceloop.planning import nav_management  # noqa: E402, F401  (clauses 4-6, tailoring)

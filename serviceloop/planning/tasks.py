@@ -5,6 +5,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from serviceloop.planning.services_plan import plan_overdue_remind
+from serviceloop.planning.tasks_risks import risk_review_reminders  # noqa: F401
 
 __all__ = ["plan_overdue_reminders"]
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from serviceloop.planning import views_assessments as gap
 from serviceloop.planning import views_plan as plan
+from serviceloop.planning.urls_management import urlpatterns as management_urlpatterns
 
 urlpatterns = [
     path("planning/gap/", gap.assessment_list, name="assessment_list"),
@@ -48,3 +49,4 @@ urlpatterns = [
         name="milestone_achieve",
     ),
 ]
+urlpatterns += management_urlpatterns

@@ -4,9 +4,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils.translation import gettext_lazy as _
 
+from serviceloop.core.models import OrganisationKind, Team
 from serviceloop.core.roles import Capability
 from serviceloop.desk.lifecycle import OPEN_STATUSES, Status
 from serviceloop.desk.models.config import Category, Impact, Priority, Urgency
@@ -25,15 +26,35 @@ class Source(models.TextChoices):
     MONITORING = "monitoring", _("Monitoring")
 
 
+def confidential_cleared(user) -> Q:
+    """Which confidential tickets ``user`` may see, as a filter: every ticket that is not
+    confidential, those that name him, and (provider staff in the ``SECURITY_TEAM`` team) all.
+    Subqueries, not joins: no duplicate rows and no extra query."""
+    named = Ticket.confidential_viewers.through.objects.filter(user_id=user.pk)
+    rule = Q(confidential=False) | Q(pk__in=named.values("ticket_id"))
+    if settings.SECURITY_TEAM and user.has_capability(Capability.STAFF):
+        rule |= Exists(
+            Team.members.through.objects.filter(
+                user_id=user.pk,
+                team__name=settings.SECURITY_TEAM,
+                team__is_active=True,
+                team__organisation__kind=OrganisationKind.PROVIDER,
+            )
+        )
+    return rule
+
+
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff see every ticket; a customer manager his organisation's; a customer user
-        the tickets he raised or watches."""
+        the tickets he raised or watches. A confidential ticket (a security incident) is
+        seen only by the security team and the people named on it (``confidential_cleared``),
+        whatever their role."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.has_capability(Capability.STAFF):
-            return self
-        mine = self.filter(organisation_id=user.organisation_id)
+            return self.filter(confidential_cleared(user))
+        mine = self.filter(organisation_id=user.organisation_id).filter(confidential_cleared(user))
         if user.has_capability(Capability.ORG_WIDE):
             return mine
         # A subquery rather than a join with DISTINCT: both indexes stay usable.
@@ -105,6 +126,14 @@ class Ticket(models.Model):
         related_name="watched_tickets",
     )
     is_major = models.BooleanField(_("major incident"), default=False)
+    # A security incident's ticket: only the security team and these people see it (visible_to).
+    confidential = models.BooleanField(_("confidential"), default=False)
+    confidential_viewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cleared to see it"),
+        blank=True,
+        related_name="confidential_tickets",
+    )
     source = models.CharField(
         _("source"), max_length=16, choices=Source.choices, default=Source.AGENT
     )

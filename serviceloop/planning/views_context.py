@@ -1,0 +1,438 @@
+"""The context screens (clause 4): the overview of context and leadership, internal and
+external issues, interested parties, and the versioned scope statement.
+
+Provider staff read; the management-system owner and administrators write (403 for other
+staff); the scope is approved by top management or the management-system owner; customers
+get 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from serviceloop.core.exports import Column, export_format, export_response
+from serviceloop.core.permissions import user_can
+from serviceloop.core.roles import Capability
+from serviceloop.core.views.helpers import apply_service_errors, paginate
+from serviceloop.planning import services_context as services
+from serviceloop.planning.forms_context import (
+    ApproveForm,
+    CurrentForm,
+    ExclusionFormSet,
+    IssueFilterForm,
+    IssueForm,
+    PartyFilterForm,
+    PartyForm,
+    ScopeForm,
+    exclusion_rows,
+)
+from serviceloop.planning.models import (
+    PROCESSES,
+    ContextIssue,
+    InterestedParty,
+    PolicyVersion,
+    RaciAssignment,
+    ScopeStatement,
+    VersionStatus,
+)
+from serviceloop.planning.permissions_management import (
+    can_approve_scope,
+    can_manage,
+    get_issue_for,
+    get_party_for,
+    get_scope_for,
+    require_manage,
+    require_staff,
+)
+from serviceloop.planning.services_context import scope_approval_problems
+
+ISSUE_COLUMNS = [
+    Column(gettext_lazy("Kind"), "get_kind_display"),
+    Column(gettext_lazy("Issue"), "title"),
+    Column(gettext_lazy("Description"), "description"),
+    Column(gettext_lazy("Impact"), "impact"),
+    Column(gettext_lazy("Owner"), lambda i: str(i.owner)),
+    Column(gettext_lazy("Review date"), "review_on"),
+    Column(gettext_lazy("Current"), lambda i: _("yes") if i.is_active else _("no")),
+]
+PARTY_COLUMNS = [
+    Column(gettext_lazy("Interested party"), "name"),
+    Column(gettext_lazy("Category"), "get_category_display"),
+    Column(gettext_lazy("Requirements"), "requirements"),
+    Column(gettext_lazy("How addressed"), "how_addressed"),
+    Column(gettext_lazy("Owner"), lambda p: str(p.owner)),
+    Column(gettext_lazy("Review date"), "review_on"),
+    Column(gettext_lazy("Current"), lambda p: _("yes") if p.is_active else _("no")),
+]
+SCOPE_COLUMNS = [
+    Column(gettext_lazy("Version"), "number"),
+    Column(gettext_lazy("Status"), "get_status_display"),
+    Column(gettext_lazy("Scope statement"), "statement"),
+    Column(gettext_lazy("Services"), lambda s: [x.name for x in s.services.all()]),
+    Column(gettext_lazy("Customers"), lambda s: [c.name for c in s.customers.all()]),
+    Column(gettext_lazy("Locations"), "locations"),
+    Column(
+        gettext_lazy("Exclusions"),
+        lambda s: [f"{e.subject}: {e.justification}" for e in s.exclusions.all()],
+    ),
+    Column(gettext_lazy("Approved by"), lambda s: str(s.approved_by or "")),
+    Column(gettext_lazy("Approved"), "approved_at"),
+]
+
+
+def _errors(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _by_current(records, current: str):
+    if current == "all":
+        return records
+    return records.filter(is_active=current != "retired")
+
+
+@login_required
+def context_overview(request):
+    require_staff(request.user)
+    today = timezone.localdate()
+    issues = ContextIssue.objects.visible_to(request.user).filter(is_active=True)
+    parties = InterestedParty.objects.visible_to(request.user).filter(is_active=True)
+    accountable = set(
+        RaciAssignment.objects.filter(letters__contains="A").values_list("process", flat=True)
+    )
+    context = {
+        "issue_counts": {
+            "internal": issues.filter(kind="internal").count(),
+            "external": issues.filter(kind="external").count(),
+            "overdue": issues.filter(review_on__lt=today).count(),
+        },
+        "party_count": parties.count(),
+        "party_overdue": parties.filter(review_on__lt=today).count(),
+        "scope": ScopeStatement.objects.filter(status=VersionStatus.APPROVED)
+        .select_related("approved_by")
+        .prefetch_related("services", "exclusions")
+        .first(),
+        "scope_draft": ScopeStatement.objects.filter(status=VersionStatus.DRAFT).first(),
+        "policy": PolicyVersion.objects.filter(status=VersionStatus.APPROVED)
+        .select_related("approved_by")
+        .first(),
+        "policy_draft": PolicyVersion.objects.filter(status=VersionStatus.DRAFT).first(),
+        "raci_missing": [p for p in PROCESSES if p.code not in accountable],
+        "process_count": len(PROCESSES),
+    }
+    return render(request, "planning/context_overview.html", context)
+
+
+# --- Issues --------------------------------------------------------------------------------
+
+
+@login_required
+def context_issue_list(request):
+    require_staff(request.user)
+    form = IssueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    issues = _by_current(
+        ContextIssue.objects.visible_to(request.user).select_related("owner"),
+        filters.get("current", ""),
+    )
+    if filters.get("kind"):
+        issues = issues.filter(kind=filters["kind"])
+    if filters.get("owner"):
+        issues = issues.filter(owner=filters["owner"])
+    if filters.get("q"):
+        q = filters["q"]
+        issues = issues.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    fmt = export_format(request)
+    if fmt:
+        return export_response(fmt, "context-issues", ISSUE_COLUMNS, issues)
+    context = {
+        "form": form,
+        "page": paginate(request, issues),
+        "today": timezone.localdate(),
+        "can_manage": can_manage(request.user),
+    }
+    return render(request, "planning/context_issue_list.html", context)
+
+
+@login_required
+def context_issue_new(request):
+    require_manage(request.user)
+    form = IssueForm(request.POST or None, initial={"owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            issue = services.issue_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Issue recorded."))
+            return redirect("context_issue_detail", pk=issue.pk)
+    title = _("New internal or external issue")
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+def context_issue_detail(request, pk):
+    issue = get_issue_for(request.user, pk)
+    context = {
+        "record": issue,
+        "kind": "issue",
+        "today": timezone.localdate(),
+        "can_manage": can_manage(request.user),
+        "perms_audit": user_can(request.user, Capability.READ_AUDIT_TRAIL),
+    }
+    return render(request, "planning/context_issue_detail.html", context)
+
+
+@login_required
+def context_issue_edit(request, pk):
+    issue = get_issue_for(request.user, pk, write=True)
+    form = IssueForm(request.POST or None, initial=IssueForm.initial_for(issue))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.issue_update(actor=request.user, issue=issue, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("context_issue_detail", pk=issue.pk)
+    title = _("Edit issue")
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+@require_POST
+def context_issue_current(request, pk):
+    issue = get_issue_for(request.user, pk, write=True)
+    form = CurrentForm(request.POST)
+    form.is_valid()
+    try:
+        services.issue_set_current(
+            actor=request.user,
+            issue=issue,
+            current=form.cleaned_data.get("current", False),
+            reason=form.cleaned_data.get("reason", ""),
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Changes saved."))
+    return redirect("context_issue_detail", pk=issue.pk)
+
+
+# --- Interested parties --------------------------------------------------------------------
+
+
+@login_required
+def context_party_list(request):
+    require_staff(request.user)
+    form = PartyFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    parties = _by_current(
+        InterestedParty.objects.visible_to(request.user).select_related("owner"),
+        filters.get("current", ""),
+    )
+    if filters.get("category"):
+        parties = parties.filter(category=filters["category"])
+    if filters.get("q"):
+        q = filters["q"]
+        parties = parties.filter(Q(name__icontains=q) | Q(requirements__icontains=q))
+    fmt = export_format(request)
+    if fmt:
+        return export_response(fmt, "interested-parties", PARTY_COLUMNS, parties)
+    context = {
+        "form": form,
+        "page": paginate(request, parties),
+        "today": timezone.localdate(),
+        "can_manage": can_manage(request.user),
+    }
+    return render(request, "planning/context_party_list.html", context)
+
+
+@login_required
+def context_party_new(request):
+    require_manage(request.user)
+    form = PartyForm(request.POST or None, initial={"owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            party = services.party_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Interested party recorded."))
+            return redirect("context_party_detail", pk=party.pk)
+    title = _("New interested party")
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+def context_party_detail(request, pk):
+    party = get_party_for(request.user, pk)
+    context = {
+        "record": party,
+        "kind": "party",
+        "today": timezone.localdate(),
+        "can_manage": can_manage(request.user),
+        "perms_audit": user_can(request.user, Capability.READ_AUDIT_TRAIL),
+    }
+    return render(request, "planning/context_party_detail.html", context)
+
+
+@login_required
+def context_party_edit(request, pk):
+    party = get_party_for(request.user, pk, write=True)
+    form = PartyForm(request.POST or None, initial=PartyForm.initial_for(party))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.party_update(actor=request.user, party=party, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("context_party_detail", pk=party.pk)
+    title = _("Edit interested party")
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+@require_POST
+def context_party_current(request, pk):
+    party = get_party_for(request.user, pk, write=True)
+    form = CurrentForm(request.POST)
+    form.is_valid()
+    try:
+        services.party_set_current(
+            actor=request.user,
+            party=party,
+            current=form.cleaned_data.get("current", False),
+            reason=form.cleaned_data.get("reason", ""),
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Changes saved."))
+    return redirect("context_party_detail", pk=party.pk)
+
+
+# --- Scope statement -----------------------------------------------------------------------
+
+
+@login_required
+def scope_list(request):
+    require_staff(request.user)
+    versions = (
+        ScopeStatement.objects.visible_to(request.user)
+        .select_related("approved_by")
+        .prefetch_related("services", "customers", "exclusions")
+        .order_by("-number")
+    )
+    fmt = export_format(request)
+    if fmt:
+        return export_response(fmt, "scope-statements", SCOPE_COLUMNS, versions)
+    context = {
+        "versions": versions,
+        "has_draft": any(v.is_draft for v in versions),
+        "can_manage": can_manage(request.user),
+    }
+    return render(request, "planning/scope_list.html", context)
+
+
+@login_required
+@require_POST
+def scope_new(request):
+    require_manage(request.user)
+    try:
+        draft = services.scope_draft_create(actor=request.user)
+    except ValidationError as error:
+        _errors(request, error)
+        return redirect("scope_list")
+    messages.success(request, _("Draft version %(n)d started.") % {"n": draft.number})
+    return redirect("scope_edit", number=draft.number)
+
+
+@login_required
+def scope_detail(request, number):
+    scope = get_scope_for(request.user, number)
+    context = {
+        "scope": scope,
+        "services": scope.services.order_by("name"),
+        "customers": scope.customers.order_by("name"),
+        "exclusions": scope.exclusions.order_by("id"),
+        "problems": scope_approval_problems(scope) if scope.is_draft else [],
+        "can_manage": can_manage(request.user),
+        "can_approve": can_approve_scope(request.user),
+        "perms_audit": user_can(request.user, Capability.READ_AUDIT_TRAIL),
+    }
+    return render(request, "planning/scope_detail.html", context)
+
+
+@login_required
+def scope_edit(request, number):
+    scope = get_scope_for(request.user, number, write=True)
+    if not scope.is_draft:
+        messages.error(request, _("Only a draft can be changed: start a new version."))
+        return redirect("scope_detail", number=scope.number)
+    exclusions = [
+        {"subject": e.subject, "justification": e.justification, "module": e.module}
+        for e in scope.exclusions.order_by("id")
+    ]
+    form = ScopeForm(request.POST or None, initial=ScopeForm.initial_for(scope))
+    formset = ExclusionFormSet(request.POST or None, initial=exclusions, prefix="exclusions")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        try:
+            services.scope_update(
+                actor=request.user,
+                scope=scope,
+                expected_version=version,
+                exclusions=exclusion_rows(formset),
+                **data,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("scope_detail", number=scope.number)
+    context = {"form": form, "formset": formset, "scope": scope}
+    return render(request, "planning/scope_form.html", context)
+
+
+@login_required
+@require_POST
+def scope_approve(request, number):
+    scope = get_scope_for(request.user, number, approve=True)
+    form = ApproveForm(request.POST)
+    form.is_valid()
+    try:
+        services.scope_approve(
+            actor=request.user,
+            scope=scope,
+            note=form.cleaned_data.get("note", ""),
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Scope statement approved."))
+    return redirect("scope_detail", number=scope.number)
+
+
+@login_required
+@require_POST
+def scope_discard(request, number):
+    scope = get_scope_for(request.user, number, write=True)
+    try:
+        services.scope_draft_discard(actor=request.user, scope=scope)
+    except ValidationError as error:
+        _errors(request, error)
+        return redirect("scope_detail", number=scope.number)
+    messages.success(request, _("Draft discarded."))
+    return redirect("scope_list")
