@@ -18,9 +18,27 @@ OPERATION_MENU = [
     "change_list",
     "change_calendar",
     "release_list",
+    "capacity_plan_list",
+    "demand_list",
+    "budget_list",
+    "availability_home",
+    "continuity_plan_list",
+    "security_risk_list",
     "knowledge_list",
 ]
-MANAGEMENT_MENU = ["assessment_list", "plan_overview", "clause_list"]
+MANAGEMENT_MENU = [
+    "document_list",
+    "competence_matrix",
+    "training_list",
+    "communication_list",
+    "assessment_list",
+    "plan_overview",
+    "context_overview",
+    "objective_list",
+    "risk_list",
+    "tailoring",
+    "clause_list",
+]
 ORGANISATION_MENU = ["organisation_list", "person_list", "team_list", "calendar_list"]
 STAFF_NAV = [*STAFF_BAR, *OPERATION_MENU, *MANAGEMENT_MENU, *ORGANISATION_MENU]
 AUDIT_NAV = [*STAFF_NAV, "audit_list"]
@@ -33,8 +51,11 @@ CUSTOMER_NAV = [
     "complaint_list",
     "customer_mine",
     "planned_changes",
+    "availability_report",
     "portal_knowledge",
 ]
+# a customer manager also reads the organisation's demand records
+CUSTOMER_MANAGER_NAV = [*CUSTOMER_NAV[:7], "demand_list", *CUSTOMER_NAV[7:]]
 
 
 def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from serviceloop.core.tests.browser.steps import (
     ADMIN_NAV,
     AUDIT_NAV,
+    CUSTOMER_MANAGER_NAV,
     CUSTOMER_NAV,
     DEMO_PASSWORD,
     STAFF_NAV,
@@ -27,9 +28,9 @@ ROLES = [
     ("agent2", STAFF_NAV, "en"),
     ("auditor", AUDIT_NAV, "zh-hans"),
     ("ceo", STAFF_NAV, "zh-hans"),
-    ("ecl.manager", CUSTOMER_NAV, "zh-hans"),
+    ("ecl.manager", CUSTOMER_MANAGER_NAV, "zh-hans"),
     ("ecl.user", CUSTOMER_NAV, "zh-hans"),
-    ("mdu.manager", CUSTOMER_NAV, "en"),
+    ("mdu.manager", CUSTOMER_MANAGER_NAV, "en"),
     ("mdu.user", CUSTOMER_NAV, "zh-hans"),
 ]
 
