@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "serviceloop.support",
     "serviceloop.planning",
     "serviceloop.conformity",
+    "serviceloop.evaluation",
 ]
 
 MIDDLEWARE = [

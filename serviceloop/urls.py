@@ -15,6 +15,7 @@ from serviceloop.core.forms import (
 from serviceloop.core.views import account, errors
 from serviceloop.demand import api as demand_api
 from serviceloop.desk import api as desk_api
+from serviceloop.evaluation import api as evaluation_api
 from serviceloop.planning import api as planning_api
 from serviceloop.portfolio import api as portfolio_api
 from serviceloop.relationship import api as relationship_api
@@ -39,6 +40,7 @@ for prefix, viewset, basename in [
     *assurance_api.ROUTES,
     *planning_api.ROUTES,
     *conformity_api.ROUTES,
+    *evaluation_api.ROUTES,
 ]:
     router.register(prefix, viewset, basename=basename)
 
@@ -90,6 +92,7 @@ urlpatterns = [
     path("", include("serviceloop.assurance.urls")),
     path("", include("serviceloop.planning.urls")),
     path("", include("serviceloop.conformity.urls")),
+    path("", include("serviceloop.evaluation.urls")),
     path("", include("serviceloop.core.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""REST API of evaluation: ``ROUTES`` = [(prefix, viewset, basename)]."""
+
+ROUTES: list = []

@@ -1,0 +1,1 @@
+"""Navigation entries (``core.navigation.register``)."""

@@ -1,0 +1,3 @@
+"""Screens of evaluation."""
+
+urlpatterns: list = []
