@@ -31,8 +31,8 @@ from serviceloop.portfolio.models import CiStatus, CiType
 from serviceloop.portfolio.permissions import can_write_cmdb
 from serviceloop.portfolio.services_cmdb import _item_payload, _new_item, clean_ci_fields
 
-MAX_ROWS = 5_000
-MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_BYTES = 10 * 1024 * 1024
 
 # column key → (label shown in the preview, accepted header spellings besides the key)
 COLUMNS: dict[str, tuple] = {
