@@ -12,7 +12,7 @@ TEXT_LIMIT = 20_000
 def lock(record, expected_version: int | None = None):
     """The record re-read under a row lock (the rest of the transaction); ValidationError with
     code ``stale`` when ``expected_version`` is given and is no longer its version."""
-    current = type(record).objects.select_for_update().get(pk=record.pk)
+    current = type(record).objects.select_for_update(of=("self",)).get(pk=record.pk)
     if expected_version is not None and int(expected_version) != current.version:
         raise ValidationError(
             _("Someone changed this record since you opened it. Reload and try again."),

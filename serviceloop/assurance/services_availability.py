@@ -648,7 +648,7 @@ def spof_scan(*, actor=None, now=None) -> dict[str, int]:
         detected = spof_detect()
         existing = {
             (f.service_id, f.configuration_item_id): f
-            for f in SpofFinding.objects.select_for_update()
+            for f in SpofFinding.objects.select_for_update(of=("self",))
         }
         changed = {"created": [], "reopened": [], "resolved": []}
         for key, path in detected.items():

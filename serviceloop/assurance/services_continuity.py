@@ -534,7 +534,7 @@ def invocation_stand_down(*, actor, invocation, notes: str = "", at=None) -> Inv
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        invocation = Invocation.objects.select_for_update().get(pk=invocation.pk)
+        invocation = Invocation.objects.select_for_update(of=("self",)).get(pk=invocation.pk)
         if invocation.stood_down_at is not None:
             raise ValidationError({"invocation": _("The plan was already stood down.")})
         invocation.stood_down_at, invocation.stood_down_by = at, actor

@@ -115,7 +115,7 @@ def budget_update(*, actor, budget: Budget, expected_version=None, now=None, **v
     raise_if(errors)
     try:
         with transaction.atomic():
-            current = Budget.objects.select_for_update().get(pk=budget.pk)
+            current = Budget.objects.select_for_update(of=("self",)).get(pk=budget.pk)
             check_version(current, expected_version)
             before = snapshot(current, BUDGET_FIELDS)
             for name, value in cleaned.items():
@@ -227,7 +227,7 @@ def cost_line_update(
     cleaned = clean_cost_fields(values, errors, today=timezone.localdate(now))
     raise_if(errors)
     with transaction.atomic():
-        current = CostLine.objects.select_for_update().get(pk=line.pk)
+        current = CostLine.objects.select_for_update(of=("self",)).get(pk=line.pk)
         check_version(current, expected_version)
         before = snapshot(current, COST_FIELDS)
         for name, value in cleaned.items():

@@ -263,7 +263,7 @@ def plan_update(*, actor, plan: CapacityPlan, expected_version=None, now=None, *
     _check_plan_whole(whole, errors)
     raise_if(errors)
     with transaction.atomic():
-        current = CapacityPlan.objects.select_for_update().get(pk=plan.pk)
+        current = CapacityPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
         check_version(current, expected_version)
         before = snapshot(current, PLAN_FIELDS)
         for name, value in cleaned.items():
@@ -520,7 +520,7 @@ def action_close(
         errors["outcome"] = _("Say why the action is cancelled.")
     raise_if(errors)
     with transaction.atomic():
-        current = CapacityAction.objects.select_for_update().get(pk=action.pk)
+        current = CapacityAction.objects.select_for_update(of=("self",)).get(pk=action.pk)
         if current.status != ActionStatus.OPEN:
             raise ValidationError(_("This action is already closed."))
         current.status = status

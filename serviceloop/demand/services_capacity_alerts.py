@@ -147,7 +147,7 @@ def capacity_evaluate(plan: CapacityPlan, *, actor=None, now=None) -> str:
     now = now or timezone.now()
     with transaction.atomic():
         plan = (
-            CapacityPlan.objects.select_for_update()
+            CapacityPlan.objects.select_for_update(of=("self",))
             .select_related("owner__organisation", "service", "alert_team")
             .get(pk=plan.pk)
         )

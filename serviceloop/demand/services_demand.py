@@ -160,7 +160,7 @@ def demand_record_update(
     raise_if(errors)
     try:
         with transaction.atomic():
-            current = DemandRecord.objects.select_for_update().get(pk=record.pk)
+            current = DemandRecord.objects.select_for_update(of=("self",)).get(pk=record.pk)
             check_version(current, expected_version)
             before = snapshot(current, FIELDS)
             for name, value in cleaned.items():

@@ -247,7 +247,7 @@ def assessment_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        assessment = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
         _check_version(assessment, expected_version)
         _require_draft(assessment)
         fields = ("title", "assessed_on", "assessor", "summary")
@@ -285,7 +285,7 @@ def answer_update(
     errors: dict = {}
     with transaction.atomic():
         answer = (
-            AssessmentAnswer.objects.select_for_update()
+            AssessmentAnswer.objects.select_for_update(of=("self",))
             .select_related("assessment", "clause")
             .get(pk=answer.pk)
         )
@@ -350,7 +350,7 @@ def assessment_transition(
     or reopen a completed gap analysis."""
     _require_manager(actor)
     with transaction.atomic():
-        assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        assessment = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
         _check_version(assessment, expected_version)
         transition = assessment_transition_for(assessment.status, target)
         if transition is None:

@@ -108,7 +108,7 @@ def _update(model, cleaner, fields, verb, *, actor, record, expected_version, ch
     cleaned = cleaner(changes, errors)
     raise_if(errors)
     with transaction.atomic():
-        record = model.objects.select_for_update().get(pk=record.pk)
+        record = model.objects.select_for_update(of=("self",)).get(pk=record.pk)
         check_version(record, expected_version)
         before = snapshot(record, fields)
         for name, value in cleaned.items():
@@ -131,7 +131,7 @@ def _set_current(model, verb, *, actor, record, current: bool, reason: str, expe
         errors["reason"] = _("Say why it no longer applies.")
     raise_if(errors)
     with transaction.atomic():
-        record = model.objects.select_for_update().get(pk=record.pk)
+        record = model.objects.select_for_update(of=("self",)).get(pk=record.pk)
         check_version(record, expected_version)
         if record.is_active == current:
             raise ValidationError(
@@ -300,7 +300,11 @@ def scope_draft_create(*, actor) -> ScopeStatement:
     require_manager(actor)
     now = timezone.now()
     with transaction.atomic():
-        if ScopeStatement.objects.select_for_update().filter(status=VersionStatus.DRAFT).exists():
+        if (
+            ScopeStatement.objects.select_for_update(of=("self",))
+            .filter(status=VersionStatus.DRAFT)
+            .exists()
+        ):
             raise ValidationError(
                 _("A draft of the scope statement exists already: edit or discard it first.")
             )
@@ -351,7 +355,7 @@ def scope_update(
     cleaned = _clean_scope(changes, errors)
     raise_if(errors)
     with transaction.atomic():
-        scope = ScopeStatement.objects.select_for_update().get(pk=scope.pk)
+        scope = ScopeStatement.objects.select_for_update(of=("self",)).get(pk=scope.pk)
         check_version(scope, expected_version)
         if not scope.is_draft:
             raise ValidationError(_("Only a draft can be changed: start a new version."))
@@ -412,13 +416,15 @@ def _approve(model, *, actor, document, note: str, problems, verb: str):
     note = clean_text(note, "note", errors, limit=2000)
     raise_if(errors)
     now = timezone.now()
-    document = model.objects.select_for_update().get(pk=document.pk)
+    document = model.objects.select_for_update(of=("self",)).get(pk=document.pk)
     if not document.is_draft:
         raise ValidationError(_("Only a draft can be approved."))
     blocking = problems(document)
     if blocking:
         raise ValidationError(blocking)
-    previous = model.objects.select_for_update().filter(status=VersionStatus.APPROVED).first()
+    previous = (
+        model.objects.select_for_update(of=("self",)).filter(status=VersionStatus.APPROVED).first()
+    )
     if previous is not None:
         previous.status = VersionStatus.SUPERSEDED
         previous.superseded_at = now
@@ -468,7 +474,7 @@ def scope_draft_discard(*, actor, scope: ScopeStatement) -> None:
     """Throw a draft away (a draft is not evidence; approved versions are never deleted)."""
     require_manager(actor)
     with transaction.atomic():
-        scope = ScopeStatement.objects.select_for_update().get(pk=scope.pk)
+        scope = ScopeStatement.objects.select_for_update(of=("self",)).get(pk=scope.pk)
         if not scope.is_draft:
             raise ValidationError(_("Only a draft can be discarded."))
         audit_record(actor=actor, verb="scope.draft_discarded", obj=scope, payload={})

@@ -62,7 +62,11 @@ def policy_draft_create(*, actor, title: str = "", body: str = "") -> PolicyVers
     raise_if(errors)
     now = timezone.now()
     with transaction.atomic():
-        if PolicyVersion.objects.select_for_update().filter(status=VersionStatus.DRAFT).exists():
+        if (
+            PolicyVersion.objects.select_for_update(of=("self",))
+            .filter(status=VersionStatus.DRAFT)
+            .exists()
+        ):
             raise ValidationError(
                 _("A draft of the policy exists already: edit or discard it first.")
             )
@@ -96,7 +100,7 @@ def policy_update(
     cleaned = _clean_policy(changes, errors)
     raise_if(errors)
     with transaction.atomic():
-        policy = PolicyVersion.objects.select_for_update().get(pk=policy.pk)
+        policy = PolicyVersion.objects.select_for_update(of=("self",)).get(pk=policy.pk)
         check_version(policy, expected_version)
         if not policy.is_draft:
             raise ValidationError(_("Only a draft can be changed: start a new version."))
@@ -146,7 +150,7 @@ def policy_approve(
 def policy_draft_discard(*, actor, policy: PolicyVersion) -> None:
     require_manager(actor)
     with transaction.atomic():
-        policy = PolicyVersion.objects.select_for_update().get(pk=policy.pk)
+        policy = PolicyVersion.objects.select_for_update(of=("self",)).get(pk=policy.pk)
         if not policy.is_draft:
             raise ValidationError(_("Only a draft can be discarded."))
         audit_record(actor=actor, verb="policy.draft_discarded", obj=policy, payload={})
@@ -241,7 +245,8 @@ def raci_update(*, actor, cells: dict) -> int:
     now = timezone.now()
     with transaction.atomic():
         current = {
-            (row.process, row.role): row for row in RaciAssignment.objects.select_for_update()
+            (row.process, row.role): row
+            for row in RaciAssignment.objects.select_for_update(of=("self",))
         }
         matrix = {key: row.letters for key, row in current.items()}
         matrix.update(wanted)

@@ -133,7 +133,7 @@ def objective_update(
     cleaned = _clean(changes, errors)
     raise_if(errors)
     with transaction.atomic():
-        objective = Objective.objects.select_for_update().get(pk=objective.pk)
+        objective = Objective.objects.select_for_update(of=("self",)).get(pk=objective.pk)
         check_version(objective, expected_version)
         before = snapshot(objective, OBJECTIVE_FIELDS)
         for name, value in cleaned.items():
@@ -165,7 +165,7 @@ def objective_set_state(
         errors["reason"] = _("Say why the objective is withdrawn.")
     raise_if(errors)
     with transaction.atomic():
-        objective = Objective.objects.select_for_update().get(pk=objective.pk)
+        objective = Objective.objects.select_for_update(of=("self",)).get(pk=objective.pk)
         check_version(objective, expected_version)
         if objective.state == state:
             raise ValidationError({"target": _("The objective is in that state already.")})

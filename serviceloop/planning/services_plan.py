@@ -261,7 +261,7 @@ def plan_item_update(
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     errors: dict = {}
     with transaction.atomic():
-        item = PlanItem.objects.select_for_update().get(pk=item.pk)
+        item = PlanItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
         _check_version(item, expected_version)
         values = _clean_item(changes, errors, item)
         if errors:
@@ -311,7 +311,7 @@ def plan_item_transition(
         raise PermissionDenied
     today = today or timezone.localdate()
     with transaction.atomic():
-        item = PlanItem.objects.select_for_update().get(pk=item.pk)
+        item = PlanItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
         _check_version(item, expected_version)
         transition = item_transition_for(item.status, target)
         if transition is None:
@@ -375,7 +375,7 @@ def plan_item_progress(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        item = PlanItem.objects.select_for_update().get(pk=item.pk)
+        item = PlanItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
         _check_version(item, expected_version)
         if item.status == ItemStatus.DONE:
             raise ValidationError(
@@ -509,7 +509,7 @@ def milestone_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        milestone = Milestone.objects.select_for_update(of=("self",)).get(pk=milestone.pk)
         _check_version(milestone, expected_version)
         before = snapshot(milestone, MILESTONE_FIELDS)
         items = values.pop("items", None)
@@ -545,7 +545,7 @@ def milestone_achieve(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        milestone = Milestone.objects.select_for_update(of=("self",)).get(pk=milestone.pk)
         previous = milestone.achieved_on
         if previous == achieved_on:
             return milestone

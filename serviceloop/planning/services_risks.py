@@ -186,7 +186,7 @@ def risk_update(*, actor, risk: Risk, expected_version: int | None = None, **cha
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     errors: dict = {}
     with transaction.atomic():
-        risk = Risk.objects.select_for_update().get(pk=risk.pk)
+        risk = Risk.objects.select_for_update(of=("self",)).get(pk=risk.pk)
         check_version(risk, expected_version)
         cleaned = _clean(changes, errors, risk)
         raise_if(errors)
@@ -220,7 +220,7 @@ def risk_transition(
     require_manager(actor)
     today = today or timezone.localdate()
     with transaction.atomic():
-        risk = Risk.objects.select_for_update().get(pk=risk.pk)
+        risk = Risk.objects.select_for_update(of=("self",)).get(pk=risk.pk)
         check_version(risk, expected_version)
         transition = risk_transition_for(risk.status, target)
         if transition is None:
@@ -275,7 +275,7 @@ def risk_review(
         errors["next_review_on"] = _("The next review must be after today.")
     raise_if(errors)
     with transaction.atomic():
-        risk = Risk.objects.select_for_update().get(pk=risk.pk)
+        risk = Risk.objects.select_for_update(of=("self",)).get(pk=risk.pk)
         check_version(risk, expected_version)
         if not risk.is_open:
             raise ValidationError(_("A closed risk is not reviewed: reopen it first."))
@@ -351,7 +351,9 @@ def risk_matrix_update(
             ) % {"n": beyond, "size": size}
     raise_if(errors)
     with transaction.atomic():
-        setting, _created = RiskMatrixSetting.objects.select_for_update().get_or_create(pk=1)
+        setting, _created = RiskMatrixSetting.objects.select_for_update(of=("self",)).get_or_create(
+            pk=1
+        )
         check_version(setting, expected_version)
         fields = ("size", "medium_from", "high_from", "critical_from")
         before = snapshot(setting, fields)

@@ -28,7 +28,7 @@ from serviceloop.planning.queries_tailoring import forget_disabled_modules
 
 
 def _locked_setting() -> TailoringSetting:
-    setting, _created = TailoringSetting.objects.select_for_update().get_or_create(pk=1)
+    setting, _created = TailoringSetting.objects.select_for_update(of=("self",)).get_or_create(pk=1)
     return setting
 
 

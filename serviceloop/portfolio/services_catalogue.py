@@ -203,7 +203,7 @@ def service_create(
 
 
 def _locked(service: Service, expected_version) -> Service:
-    current = Service.objects.select_for_update().get(pk=service.pk)
+    current = Service.objects.select_for_update(of=("self",)).get(pk=service.pk)
     if expected_version is not None and current.version != int(expected_version):
         raise ValidationError(
             _("Someone else changed this service meanwhile; check it and try again."),
@@ -334,7 +334,7 @@ def checklist_set_done(
         current = _locked(service, None)
         if current.status != ServiceStatus.PIPELINE:
             raise ValidationError(_("The checklist is only worked while the service is planned."))
-        step = ServiceChecklistItem.objects.select_for_update().get(pk=item.pk)
+        step = ServiceChecklistItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
         if step.done == bool(done):
             return step
         step.done = bool(done)

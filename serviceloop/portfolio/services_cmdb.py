@@ -166,7 +166,7 @@ def ci_type_update(*, actor, ci_type: CiType, expected_version=None, **fields) -
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        current = CiType.objects.select_for_update().get(pk=ci_type.pk)
+        current = CiType.objects.select_for_update(of=("self",)).get(pk=ci_type.pk)
         _check_version(current, expected_version)
         changes = {
             name: [getattr(current, name), value]
@@ -319,7 +319,9 @@ def ci_create(
 
 def _locked_item(item: ConfigurationItem, expected_version) -> ConfigurationItem:
     current = (
-        ConfigurationItem.objects.select_for_update().select_related("ci_type").get(pk=item.pk)
+        ConfigurationItem.objects.select_for_update(of=("self",))
+        .select_related("ci_type")
+        .get(pk=item.pk)
     )
     _check_version(current, expected_version)
     return current
@@ -557,7 +559,7 @@ def asset_create(
 
 
 def _locked_asset(asset: Asset, expected_version) -> Asset:
-    current = Asset.objects.select_for_update().get(pk=asset.pk)
+    current = Asset.objects.select_for_update(of=("self",)).get(pk=asset.pk)
     _check_version(current, expected_version)
     return current
 

@@ -193,7 +193,7 @@ def agreement_update(*, actor, agreement: Agreement, title=None, customers=None,
     errors = {}
     changes = {}
     with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        agreement = Agreement.objects.select_for_update(of=("self",)).get(pk=agreement.pk)
         if title is not None:
             title = clean_text(
                 title, "title", errors, limit=200, required=_("Give the agreement a title.")
@@ -238,7 +238,9 @@ def agreement_update(*, actor, agreement: Agreement, title=None, customers=None,
 
 def locked_version(version: AgreementVersion, expected_version: int | None = None):
     current = (
-        AgreementVersion.objects.select_for_update().select_related("agreement").get(pk=version.pk)
+        AgreementVersion.objects.select_for_update(of=("self",))
+        .select_related("agreement")
+        .get(pk=version.pk)
     )
     check_version(current.version, expected_version)
     return current
@@ -301,7 +303,7 @@ def agreement_version_new(*, actor, agreement: Agreement, now=None) -> Agreement
     require_relationship_writer(actor)
     now = now or timezone.now()
     with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        agreement = Agreement.objects.select_for_update(of=("self",)).get(pk=agreement.pk)
         versions = AgreementVersion.objects.filter(agreement=agreement)
         if versions.filter(status__in=[VersionStatus.DRAFT, VersionStatus.IN_REVIEW]).exists():
             raise ValidationError(
@@ -516,7 +518,7 @@ def agreement_version_transition(
         raise ValidationError(errors)
     with transaction.atomic():
         # Lock the agreement first: two versions of one agreement never race to be agreed.
-        Agreement.objects.select_for_update().filter(pk=version.agreement_id).first()
+        Agreement.objects.select_for_update(of=("self",)).filter(pk=version.agreement_id).first()
         version = locked_version(version, expected_version)
         agreement = version.agreement
         if version.status == target:
@@ -537,7 +539,7 @@ def agreement_version_transition(
             version.submitted_by, version.submitted_at = actor, now
         elif target == VersionStatus.AGREED:
             superseded = (
-                AgreementVersion.objects.select_for_update()
+                AgreementVersion.objects.select_for_update(of=("self",))
                 .filter(agreement=agreement, status=VersionStatus.AGREED)
                 .exclude(pk=version.pk)
                 .first()

@@ -94,7 +94,9 @@ def complaint_target_set(
         raise ValidationError(errors)
     with transaction.atomic():
         target = (
-            ComplaintResponseTarget.objects.select_for_update().filter(severity=severity).first()
+            ComplaintResponseTarget.objects.select_for_update(of=("self",))
+            .filter(severity=severity)
+            .first()
         )
         before = (
             {"hours": target.hours, "business_hours": target.business_hours, "warn_percent": target.warn_percent}

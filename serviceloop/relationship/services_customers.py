@@ -159,7 +159,7 @@ def customer_account_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        account = CustomerAccount.objects.select_for_update().get(pk=account.pk)
+        account = CustomerAccount.objects.select_for_update(of=("self",)).get(pk=account.pk)
         check_version(account.version, expected_version)
         before = snapshot(account, ACCOUNT_FIELDS)
         for name, value in fields.items():
@@ -281,7 +281,7 @@ def customer_contact_update(*, actor, contact: CustomerContact, **fields) -> Cus
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        contact = CustomerContact.objects.select_for_update().get(pk=contact.pk)
+        contact = CustomerContact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
         before = snapshot(contact, CONTACT_FIELDS)
         for name, value in cleaned.items():
             setattr(contact, name, value)
@@ -404,7 +404,7 @@ def review_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        review = ReviewMeeting.objects.select_for_update().get(pk=review.pk)
+        review = ReviewMeeting.objects.select_for_update(of=("self",)).get(pk=review.pk)
         check_version(review.version, expected_version)
         before = snapshot(review, REVIEW_FIELDS)
         for name, value in cleaned.items():
@@ -483,7 +483,7 @@ def review_action_update(*, actor, action: ReviewAction, **fields) -> ReviewActi
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        action = ReviewAction.objects.select_for_update().get(pk=action.pk)
+        action = ReviewAction.objects.select_for_update(of=("self",)).get(pk=action.pk)
         before = snapshot(action, ACTION_FIELDS)
         for name, value in cleaned.items():
             setattr(action, name, value)
@@ -516,7 +516,7 @@ def review_action_transition(*, actor, action: ReviewAction, target: str, now=No
     now = now or timezone.now()
     with transaction.atomic():
         action = (
-            ReviewAction.objects.select_for_update()
+            ReviewAction.objects.select_for_update(of=("self",))
             .select_related("review__account__organisation")
             .get(pk=action.pk)
         )

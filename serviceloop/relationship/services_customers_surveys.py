@@ -159,7 +159,7 @@ def survey_update(
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     with transaction.atomic():
-        survey = Survey.objects.select_for_update().get(pk=survey.pk)
+        survey = Survey.objects.select_for_update(of=("self",)).get(pk=survey.pk)
         check_version(survey.version, expected_version)
         _require_draft(survey)
         errors = {}
@@ -195,7 +195,7 @@ def survey_question_add(*, actor, survey: Survey, text: str) -> SurveyQuestion:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        survey = Survey.objects.select_for_update().get(pk=survey.pk)
+        survey = Survey.objects.select_for_update(of=("self",)).get(pk=survey.pk)
         _require_draft(survey)
         if survey.questions.count() >= MAX_QUESTIONS:
             raise ValidationError(_("Ask at most %(n)d questions.") % {"n": MAX_QUESTIONS})
@@ -214,7 +214,7 @@ def survey_question_remove(*, actor, question: SurveyQuestion) -> None:
     """Remove a question from a draft survey."""
     require_relationship_writer(actor)
     with transaction.atomic():
-        survey = Survey.objects.select_for_update().get(pk=question.survey_id)
+        survey = Survey.objects.select_for_update(of=("self",)).get(pk=question.survey_id)
         _require_draft(survey)
         audit_record(
             actor=actor,
@@ -230,7 +230,7 @@ def survey_transition(*, actor, survey: Survey, target: str, now=None) -> Survey
     require_relationship_writer(actor)
     now = now or timezone.now()
     with transaction.atomic():
-        survey = Survey.objects.select_for_update().get(pk=survey.pk)
+        survey = Survey.objects.select_for_update(of=("self",)).get(pk=survey.pk)
         move = survey_transition_for(survey.status, target)
         if move is None:
             raise ValidationError(_("This status change is not allowed."))
@@ -291,7 +291,7 @@ def survey_response_submit(
     errors = {}
     comment = clean_text(comment, "comment", errors, limit=5000)
     with transaction.atomic():
-        survey = Survey.objects.select_for_update().get(pk=survey.pk)
+        survey = Survey.objects.select_for_update(of=("self",)).get(pk=survey.pk)
         if survey.status != SurveyStatus.OPEN:
             raise ValidationError(_("This survey is not open for answers."))
         if is_staff:

@@ -268,7 +268,7 @@ def supplier_contact_update(*, actor, contact: SupplierContact, **fields) -> Sup
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        contact = SupplierContact.objects.select_for_update().get(pk=contact.pk)
+        contact = SupplierContact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
         before = {name: getattr(contact, name) for name in cleaned}
         for name, value in cleaned.items():
             setattr(contact, name, value)
@@ -321,7 +321,7 @@ def ticket_supplier_link(
         raise ValidationError(errors)
     with transaction.atomic():
         link = (
-            TicketSupplier.objects.select_for_update()
+            TicketSupplier.objects.select_for_update(of=("self",))
             .filter(ticket=ticket, supplier=supplier)
             .first()
         )

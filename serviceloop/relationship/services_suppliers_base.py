@@ -83,7 +83,7 @@ def clean_amount(value, field: str, errors: dict):
 
 
 def locked(model, obj, expected_version):
-    current = model.objects.select_for_update().get(pk=obj.pk)
+    current = model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
             _("Someone else changed this record meanwhile; check it and try again."),

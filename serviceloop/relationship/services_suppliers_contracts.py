@@ -390,7 +390,7 @@ def obligation_update(*, actor, obligation: Obligation, **fields) -> Obligation:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        obligation = Obligation.objects.select_for_update().get(pk=obligation.pk)
+        obligation = Obligation.objects.select_for_update(of=("self",)).get(pk=obligation.pk)
         before = {name: getattr(obligation, name) for name in cleaned}
         for name, value in cleaned.items():
             setattr(obligation, name, value)

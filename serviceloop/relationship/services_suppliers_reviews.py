@@ -203,7 +203,9 @@ def review_score_set(
     with transaction.atomic():
         review = _draft(score.review, None)
         score = (
-            ReviewScore.objects.select_for_update().select_related("obligation").get(pk=score.pk)
+            ReviewScore.objects.select_for_update(of=("self",))
+            .select_related("obligation")
+            .get(pk=score.pk)
         )
         before = {"met": score.met, "actual_value": score.actual_value, "note": score.note}
         if score.computed:

@@ -274,7 +274,7 @@ def competence_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        competence = Competence.objects.select_for_update().get(pk=competence.pk)
+        competence = Competence.objects.select_for_update(of=("self",)).get(pk=competence.pk)
         changes = _changes(competence, values)
         if not changes:
             return competence
@@ -308,7 +308,9 @@ def requirement_set(
         raise ValidationError(errors)
     lookup = {"competence": competence, "role": role, "process": process, "category": category}
     with transaction.atomic():
-        requirement = CompetenceRequirement.objects.select_for_update().filter(**lookup).first()
+        requirement = (
+            CompetenceRequirement.objects.select_for_update(of=("self",)).filter(**lookup).first()
+        )
         if requirement is not None and requirement.level == level:
             return requirement
         old = requirement.level if requirement else None
@@ -367,7 +369,7 @@ def _apply_level(
 ) -> tuple[PersonCompetence, CompetenceChange | None]:
     """Write a person's level and its history row (inside the caller's transaction)."""
     held = (
-        PersonCompetence.objects.select_for_update()
+        PersonCompetence.objects.select_for_update(of=("self",))
         .filter(person=person, competence=competence)
         .first()
     )
@@ -560,7 +562,7 @@ def course_update(*, actor, course: TrainingCourse, **values) -> TrainingCourse:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        course = TrainingCourse.objects.select_for_update().get(pk=course.pk)
+        course = TrainingCourse.objects.select_for_update(of=("self",)).get(pk=course.pk)
         changes = _changes(course, clean)
         if not changes:
             return course
@@ -673,7 +675,7 @@ def session_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
         changes = _changes(session, values)
         if session.trainer_id is None and not session.trainer_name:
             raise ValidationError(
@@ -721,7 +723,7 @@ def session_transition(
     now = now or timezone.now()
     require_edit(actor)
     with transaction.atomic():
-        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
         source = session.status
         if (source, target) not in SESSION_TRANSITIONS:
             label = SessionStatus(target).label if target in SessionStatus.values else target
@@ -790,14 +792,14 @@ def attendance_record(
         raise ValidationError(errors)
     with transaction.atomic():
         session = (
-            TrainingSession.objects.select_for_update()
+            TrainingSession.objects.select_for_update(of=("self",))
             .select_related("course__competence")
             .get(pk=session.pk)
         )
         if session.status != SessionStatus.HELD:
             raise ValidationError(_("Record attendance once the session is marked as held."))
         row = (
-            TrainingAttendance.objects.select_for_update()
+            TrainingAttendance.objects.select_for_update(of=("self",))
             .filter(session=session, person=person)
             .first()
         )
@@ -938,7 +940,7 @@ def competence_settings_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        row = CompetenceSettings.objects.select_for_update().order_by("pk").first()
+        row = CompetenceSettings.objects.select_for_update(of=("self",)).order_by("pk").first()
         if row is None:
             row = CompetenceSettings.objects.create()
         changes = {}
@@ -1092,7 +1094,7 @@ def communication_item_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        item = CommunicationItem.objects.select_for_update().get(pk=item.pk)
+        item = CommunicationItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
         if expected_version is not None and item.version != expected_version:
             raise ValidationError(
                 _("Someone else changed this item meanwhile; check it and try again."),
@@ -1133,7 +1135,7 @@ def communication_record_add(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        item = CommunicationItem.objects.select_for_update().get(pk=item.pk)
+        item = CommunicationItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
         record = CommunicationRecord.objects.create(
             item=item, held_on=held_on, summary=summary, recorded_by=actor, created_at=now
         )

@@ -264,7 +264,7 @@ def _clean_planned(value, errors: dict, *, today) -> datetime.date | None:
 
 
 def _locked_document(document: Document, expected_version: int | None = None) -> Document:
-    current = Document.objects.select_for_update().get(pk=document.pk)
+    current = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
             _("Someone else changed this document meanwhile; check it and try again."),
@@ -615,7 +615,7 @@ def version_transition(
     today = timezone.localdate(now)
     with transaction.atomic():
         document = _locked_document(version.document)
-        version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
+        version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
         source = version.status
         move = version_transition_for(source, target, roles)
         if move is None:
@@ -714,7 +714,7 @@ def version_review(
         raise ValidationError(errors)
     with transaction.atomic():
         document = _locked_document(version.document)
-        version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
+        version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
         if not version.reviewers.filter(pk=actor.pk).exists():
             raise PermissionDenied(_("Only the reviewers named on this version review it."))
         if version.status != VersionStatus.IN_REVIEW:
@@ -778,7 +778,7 @@ def version_approve(
     today = timezone.localdate(now)
     with transaction.atomic():
         document = _locked_document(version.document)
-        version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
+        version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
         if version.status != VersionStatus.IN_REVIEW:
             raise ValidationError(_("Only a version in review can be approved."))
         if version.author_id == actor.pk:
@@ -835,7 +835,7 @@ def documents_take_effect(*, today: datetime.date | None = None, now=None) -> in
         with transaction.atomic():
             version = DocumentVersion.objects.select_related("document").get(pk=pk)
             document = _locked_document(version.document)
-            version = DocumentVersion.objects.select_for_update().get(pk=pk)
+            version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=pk)
             if version.status != VersionStatus.APPROVED:
                 continue  # taken by another worker
             _make_effective(version, document, on=version.effective_from, now=now)
@@ -1033,7 +1033,9 @@ def campaign_update(
     _require_edit(actor)
     today = timezone.localdate(now)
     with transaction.atomic():
-        campaign = AcknowledgementCampaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = AcknowledgementCampaign.objects.select_for_update(of=("self",)).get(
+            pk=campaign.pk
+        )
         if campaign.status != CampaignStatus.OPEN:
             raise ValidationError(_("This campaign is closed."))
         errors: dict = {}
@@ -1082,7 +1084,9 @@ def campaign_close(*, actor, campaign: AcknowledgementCampaign, now=None):
     now = now or timezone.now()
     _require_edit(actor)
     with transaction.atomic():
-        campaign = AcknowledgementCampaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = AcknowledgementCampaign.objects.select_for_update(of=("self",)).get(
+            pk=campaign.pk
+        )
         if campaign.status == CampaignStatus.CLOSED:
             raise ValidationError(_("This campaign is already closed."))
         campaign.status = CampaignStatus.CLOSED
@@ -1106,7 +1110,7 @@ def acknowledgement_give(*, actor, campaign: AcknowledgementCampaign, now=None) 
         raise PermissionDenied
     with transaction.atomic():
         row = (
-            Acknowledgement.objects.select_for_update()
+            Acknowledgement.objects.select_for_update(of=("self",))
             .select_related("campaign__version", "campaign__document")
             .filter(campaign=campaign, person=actor)
             .first()

@@ -205,7 +205,7 @@ def _content(title, body, errors: dict) -> tuple[str, str]:
 
 
 def _locked(article: Article, expected_version: int | None) -> Article:
-    current = Article.objects.select_for_update().get(pk=article.pk)
+    current = Article.objects.select_for_update(of=("self",)).get(pk=article.pk)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
             _("Someone else changed this article meanwhile; check it and try again."),
@@ -503,7 +503,7 @@ def article_feedback_give(
         raise ValidationError(_("Only a published article can be rated."))
     version = article.published_version
     with transaction.atomic():
-        feedback, created = ArticleFeedback.objects.select_for_update().get_or_create(
+        feedback, created = ArticleFeedback.objects.select_for_update(of=("self",)).get_or_create(
             version=version,
             user=actor,
             defaults={
@@ -559,11 +559,11 @@ def _link(model, *, actor, article, target_field: str, target, used_to_resolve: 
         raise PermissionDenied
     now = now or timezone.now()
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=article.pk)
+        article = Article.objects.select_for_update(of=("self",)).get(pk=article.pk)
         if article.status == ArticleStatus.RETIRED:
             raise ValidationError(_("A retired article cannot be linked."))
         lookup = {"article": article, target_field: target}
-        link = model.objects.select_for_update().filter(**lookup).first()
+        link = model.objects.select_for_update(of=("self",)).filter(**lookup).first()
         created = link is None
         if created:
             try:
@@ -639,7 +639,12 @@ def article_link_mark_used(*, actor, link, used: bool, now=None):
         raise PermissionDenied
     now = now or timezone.now()
     with transaction.atomic():
-        link = type(link).objects.select_for_update().select_related("article").get(pk=link.pk)
+        link = (
+            type(link)
+            .objects.select_for_update(of=("self",))
+            .select_related("article")
+            .get(pk=link.pk)
+        )
         if link.used_to_resolve == bool(used):
             return link
         link.used_to_resolve = bool(used)
@@ -661,7 +666,12 @@ def article_unlink(*, actor, link) -> None:
     if not knowledge_may_link(actor):
         raise PermissionDenied
     with transaction.atomic():
-        link = type(link).objects.select_for_update().select_related("article").get(pk=link.pk)
+        link = (
+            type(link)
+            .objects.select_for_update(of=("self",))
+            .select_related("article")
+            .get(pk=link.pk)
+        )
         if link.used_to_resolve:
             raise ValidationError(
                 _("This link is marked as used to resolve; unmark it before removing it.")
@@ -727,7 +737,7 @@ def category_update(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        category = KnowledgeCategory.objects.select_for_update().get(pk=category.pk)
+        category = KnowledgeCategory.objects.select_for_update(of=("self",)).get(pk=category.pk)
         changes = {}
         for field, value in (
             ("name", new_name),

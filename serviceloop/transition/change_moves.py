@@ -28,7 +28,7 @@ def actor_role(actor) -> str:
 def locked(change: ChangeRequest, expected_version=None) -> ChangeRequest:
     """The change's row, locked for the rest of the transaction (and checked against the
     version the caller read, when given)."""
-    current = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    current = ChangeRequest.objects.select_for_update(of=("self",)).get(pk=change.pk)
     check_version(current, expected_version)
     return current
 

@@ -114,7 +114,7 @@ def template_update(*, actor, template: ChangeTemplate, expected_version=None, *
         raise ValueError(f"not editable: {sorted(unknown)}")
     cleaned = _clean_template(fields, instance=template)
     with transaction.atomic():
-        template = ChangeTemplate.objects.select_for_update().get(pk=template.pk)
+        template = ChangeTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
         check_version(template, expected_version)
         changes = {
             name: [getattr(template, name), value]
@@ -224,7 +224,7 @@ def cab_rule_save(
                 )
                 verb = "cab_rule.created"
             else:
-                rule = CabRule.objects.select_for_update().get(pk=rule.pk)
+                rule = CabRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
                 check_version(rule, expected_version)
                 rule.risk_level, rule.team = risk_level, team
                 rule.quorum, rule.emergency_quorum = quorum, emergency_quorum
@@ -255,7 +255,7 @@ def policy_update(
     _require(actor)
     with transaction.atomic():
         ChangePolicy.current()
-        policy = ChangePolicy.objects.select_for_update().get(pk=1)
+        policy = ChangePolicy.objects.select_for_update(of=("self",)).get(pk=1)
         check_version(policy, expected_version)
         before = {
             "controlled_services": sorted(
@@ -351,7 +351,7 @@ def blackout_update(
     _require(actor)
     organisation, start, end, reason = _clean_blackout(organisation, start, end, reason)
     with transaction.atomic():
-        blackout = BlackoutPeriod.objects.select_for_update().get(pk=blackout.pk)
+        blackout = BlackoutPeriod.objects.select_for_update(of=("self",)).get(pk=blackout.pk)
         check_version(blackout, expected_version)
         before = _blackout_payload(blackout)
         blackout.organisation, blackout.start, blackout.end = organisation, start, end

@@ -139,7 +139,11 @@ def plan_create(
 
 
 def _locked(plan, expected_version=None) -> TransitionPlan:
-    current = TransitionPlan.objects.select_for_update().select_related("service").get(pk=plan.pk)
+    current = (
+        TransitionPlan.objects.select_for_update(of=("self",))
+        .select_related("service")
+        .get(pk=plan.pk)
+    )
     check_version(current, expected_version)
     return current
 
@@ -162,7 +166,7 @@ def plan_criterion_record(
         plan = _locked(criterion.plan)
         if plan.status != PlanStatus.OPEN:
             raise ValidationError(_("This plan is no longer open."))
-        criterion = PlanCriterion.objects.select_for_update().get(pk=criterion.pk)
+        criterion = PlanCriterion.objects.select_for_update(of=("self",)).get(pk=criterion.pk)
         if met and criterion.automatic:
             covered, found = sla_check(plan.service, timezone.localdate(now))
             if not covered:

@@ -95,7 +95,7 @@ def _event(release, kind, *, actor, at, from_value="", to_value="", **payload):
 
 
 def _locked(release: Release, expected_version=None) -> Release:
-    current = Release.objects.select_for_update().get(pk=release.pk)
+    current = Release.objects.select_for_update(of=("self",)).get(pk=release.pk)
     check_version(current, expected_version)
     return current
 
@@ -302,7 +302,7 @@ def release_criterion_record(
         release = _locked(criterion.release)
         if release.status not in EDITABLE_RELEASE_STATUSES:
             raise ValidationError(_("Test results are recorded before the release is deployed."))
-        criterion = AcceptanceCriterion.objects.select_for_update().get(pk=criterion.pk)
+        criterion = AcceptanceCriterion.objects.select_for_update(of=("self",)).get(pk=criterion.pk)
         old = criterion.result
         criterion.result, criterion.note = result, note
         criterion.tested_by, criterion.tested_at = actor, now

@@ -161,7 +161,11 @@ def approval_decide(
     now = now or timezone.now()
     comment = (comment or "").strip()
     with transaction.atomic():
-        approval = Approval.objects.select_for_update().select_related("ticket").get(pk=approval.pk)
+        approval = (
+            Approval.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .get(pk=approval.pk)
+        )
         if not may_decide(actor, approval):
             raise PermissionDenied
         earlier = approval.ticket.approvals.filter(step__lt=approval.step).exclude(

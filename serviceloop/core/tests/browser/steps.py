@@ -38,6 +38,7 @@ MANAGEMENT_MENU = [
     "risk_list",
     "tailoring",
     "clause_list",
+    "kpi_list",
 ]
 ORGANISATION_MENU = ["organisation_list", "person_list", "team_list", "calendar_list"]
 STAFF_NAV = [*STAFF_BAR, *OPERATION_MENU, *MANAGEMENT_MENU, *ORGANISATION_MENU]
