@@ -42,6 +42,7 @@ from serviceloop.core.roles import Capability
 from serviceloop.core.segmentation import segmenter
 from serviceloop.desk import search_sql
 from serviceloop.desk.models import Comment, Ticket, TicketSearchDocument
+from serviceloop.desk.models.tickets import confidential_cleared
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TOKENS = 16
@@ -242,18 +243,28 @@ def _tsquery_quote(word: str, labels: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + labels
 
 
-def _ranked_ids(words, visible, *, internal: bool, limit: int) -> list[int]:
+def _ranked_ids(words, visible, *, internal: bool, limit: int, user=None) -> list[int]:
     """Ids of the best ``limit`` visible tickets matching any of ``words``, best first."""
-    # Staff see every ticket (no filter); anyone else only the tickets visible_to allows.
-    subquery, scope_params = "", []
-    if visible.query.has_filters():
+    # Staff see every ticket but the confidential ones they are not cleared for, which are
+    # few: rank without a scope and drop those. Anyone else: the tickets visible_to allows.
+    subquery, scope_params, hidden = "", [], set()
+    if user is not None and user.has_capability(Capability.STAFF):
+        hidden = set(
+            Ticket.objects.filter(confidential=True)
+            .exclude(confidential_cleared(user))
+            .values_list("pk", flat=True)
+        )
+    elif visible.query.has_filters():
         subquery, scope_params = visible.order_by().values("pk").query.sql_with_params()
         scope_params = list(scope_params)
+    wanted = limit + len(hidden)
     if connection.vendor == "sqlite":
-        return _sqlite_ranked_ids(words, subquery, scope_params, internal=internal, limit=limit)
-    if connection.vendor == "postgresql":
-        return _postgresql_ranked_ids(words, subquery, scope_params, internal=internal, limit=limit)
-    raise NotImplementedError(f"ticket search does not support {connection.vendor}")
+        ids = _sqlite_ranked_ids(words, subquery, scope_params, internal=internal, limit=wanted)
+    elif connection.vendor == "postgresql":
+        ids = _postgresql_ranked_ids(words, subquery, scope_params, internal=internal, limit=wanted)
+    else:
+        raise NotImplementedError(f"ticket search does not support {connection.vendor}")
+    return [pk for pk in ids if pk not in hidden][:limit]
 
 
 # Only constants and Django's compiled visible_to subquery are formatted into the SQL
@@ -374,7 +385,11 @@ def search_tickets(user, query: str, limit: int = 50) -> list[Ticket]:
     if parsed.words:
         seen = set(ranked)
         found = _ranked_ids(
-            parsed.words, visible, internal=_sees_internal_notes(user), limit=limit + len(ranked)
+            parsed.words,
+            visible,
+            internal=_sees_internal_notes(user),
+            limit=limit + len(ranked),
+            user=user,
         )
         ranked += [pk for pk in found if pk not in seen]
     ranked = ranked[:limit]

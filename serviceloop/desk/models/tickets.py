@@ -192,6 +192,8 @@ class Ticket(models.Model):
                 fields=["assignee", "status", "-created_at"], name="ticket_assignee_queue"
             ),
             models.Index(fields=["organisation", "-created_at"], name="ticket_org_recent"),
+            # the few confidential tickets (security incidents), for search's exclusion list
+            models.Index(fields=["id"], condition=Q(confidential=True), name="ticket_confidential"),
         ]
         constraints = [
             models.UniqueConstraint(
