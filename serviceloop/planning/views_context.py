@@ -129,6 +129,41 @@ def context_overview(request):
     return render(request, "planning/context_overview.html", context)
 
 
+# --- Shared by issues and interested parties ----------------------------------------------
+
+
+def _record_detail(request, record, kind: str):
+    """The page of an issue or an interested party (``kind``: "issue" or "party")."""
+    context = {
+        "record": record,
+        "kind": kind,
+        "today": timezone.localdate(),
+        "can_manage": can_manage(request.user),
+        "perms_audit": user_can(request.user, Capability.READ_AUDIT_TRAIL),
+    }
+    return render(request, f"planning/context_{kind}_detail.html", context)
+
+
+def _set_current(request, set_current, **record):
+    """Retire or reinstate an issue or a party through its service (``issue=``/``party=``)."""
+    ((kind, obj),) = record.items()
+    form = CurrentForm(request.POST)
+    form.is_valid()
+    try:
+        set_current(
+            actor=request.user,
+            current=form.cleaned_data.get("current", False),
+            reason=form.cleaned_data.get("reason", ""),
+            expected_version=form.cleaned_data.get("version"),
+            **record,
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Changes saved."))
+    return redirect(f"context_{kind}_detail", pk=obj.pk)
+
+
 # --- Issues --------------------------------------------------------------------------------
 
 
@@ -178,15 +213,7 @@ def context_issue_new(request):
 
 @login_required
 def context_issue_detail(request, pk):
-    issue = get_issue_for(request.user, pk)
-    context = {
-        "record": issue,
-        "kind": "issue",
-        "today": timezone.localdate(),
-        "can_manage": can_manage(request.user),
-        "perms_audit": user_can(request.user, Capability.READ_AUDIT_TRAIL),
-    }
-    return render(request, "planning/context_issue_detail.html", context)
+    return _record_detail(request, get_issue_for(request.user, pk), "issue")
 
 
 @login_required
@@ -209,21 +236,7 @@ def context_issue_edit(request, pk):
 @require_POST
 def context_issue_current(request, pk):
     issue = get_issue_for(request.user, pk, write=True)
-    form = CurrentForm(request.POST)
-    form.is_valid()
-    try:
-        services.issue_set_current(
-            actor=request.user,
-            issue=issue,
-            current=form.cleaned_data.get("current", False),
-            reason=form.cleaned_data.get("reason", ""),
-            expected_version=form.cleaned_data.get("version"),
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Changes saved."))
-    return redirect("context_issue_detail", pk=issue.pk)
+    return _set_current(request, services.issue_set_current, issue=issue)
 
 
 # --- Interested parties --------------------------------------------------------------------
@@ -273,15 +286,7 @@ def context_party_new(request):
 
 @login_required
 def context_party_detail(request, pk):
-    party = get_party_for(request.user, pk)
-    context = {
-        "record": party,
-        "kind": "party",
-        "today": timezone.localdate(),
-        "can_manage": can_manage(request.user),
-        "perms_audit": user_can(request.user, Capability.READ_AUDIT_TRAIL),
-    }
-    return render(request, "planning/context_party_detail.html", context)
+    return _record_detail(request, get_party_for(request.user, pk), "party")
 
 
 @login_required
@@ -304,21 +309,7 @@ def context_party_edit(request, pk):
 @require_POST
 def context_party_current(request, pk):
     party = get_party_for(request.user, pk, write=True)
-    form = CurrentForm(request.POST)
-    form.is_valid()
-    try:
-        services.party_set_current(
-            actor=request.user,
-            party=party,
-            current=form.cleaned_data.get("current", False),
-            reason=form.cleaned_data.get("reason", ""),
-            expected_version=form.cleaned_data.get("version"),
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Changes saved."))
-    return redirect("context_party_detail", pk=party.pk)
+    return _set_current(request, services.party_set_current, party=party)
 
 
 # --- Scope statement -----------------------------------------------------------------------
