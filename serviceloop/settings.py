@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "serviceloop.planning",
     "serviceloop.conformity",
     "serviceloop.evaluation",
+    "serviceloop.improvement",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ from serviceloop.core.views import account, errors
 from serviceloop.demand import api as demand_api
 from serviceloop.desk import api as desk_api
 from serviceloop.evaluation import api as evaluation_api
+from serviceloop.improvement import api as improvement_api
 from serviceloop.planning import api as planning_api
 from serviceloop.portfolio import api as portfolio_api
 from serviceloop.relationship import api as relationship_api
@@ -41,6 +42,7 @@ for prefix, viewset, basename in [
     *planning_api.ROUTES,
     *conformity_api.ROUTES,
     *evaluation_api.ROUTES,
+    *improvement_api.ROUTES,
 ]:
     router.register(prefix, viewset, basename=basename)
 
@@ -93,6 +95,7 @@ urlpatterns = [
     path("", include("serviceloop.planning.urls")),
     path("", include("serviceloop.conformity.urls")),
     path("", include("serviceloop.evaluation.urls")),
+    path("", include("serviceloop.improvement.urls")),
     path("", include("serviceloop.core.urls")),
 ]
 

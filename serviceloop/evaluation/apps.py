@@ -8,4 +8,11 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self):
-        from serviceloop.evaluation import nav  # noqa: F401  (navigation entries)
+        # each part registers its navigation entries (core.navigation.register)
+        from serviceloop.evaluation import (  # noqa: F401
+            nav_audits,
+            nav_dashboards,
+            nav_kpis,
+            nav_reports,
+            nav_reviews,
+        )

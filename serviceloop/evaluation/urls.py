@@ -1,12 +1,11 @@
-"""Screens of evaluation."""
+"""Screens of evaluation: one url module per part."""
 
-from django.urls import path
+from django.urls import include, path
 
-from serviceloop.evaluation import views
-
-urlpatterns: list = [
-    path("kpis/", views.kpi_list, name="kpi_list"),
-    path("kpis/<slug:code>/", views.kpi_detail, name="kpi_detail"),
-    path("kpis/<slug:code>/records/", views.kpi_records, name="kpi_records"),
-    path("kpis/<slug:code>/edit/", views.kpi_edit, name="kpi_edit"),
+urlpatterns = [
+    path("", include("serviceloop.evaluation.urls_kpis")),
+    path("", include("serviceloop.evaluation.urls_audits")),
+    path("", include("serviceloop.evaluation.urls_reviews")),
+    path("", include("serviceloop.evaluation.urls_reports")),
+    path("", include("serviceloop.evaluation.urls_dashboards")),
 ]

@@ -1,4 +1,7 @@
-"""Models of evaluation: KPI definitions (a formula over recorded work, never a typed-in
-figure) and the values stored for past periods (snapshots)."""
+"""Models of evaluation: one module per part."""
 
+from serviceloop.evaluation.models.audits import *  # noqa: F403
+from serviceloop.evaluation.models.dashboards import *  # noqa: F403
 from serviceloop.evaluation.models.kpis import *  # noqa: F403
+from serviceloop.evaluation.models.reports import *  # noqa: F403
+from serviceloop.evaluation.models.reviews import *  # noqa: F403

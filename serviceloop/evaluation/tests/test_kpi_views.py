@@ -82,7 +82,7 @@ def test_records_with_bad_slice_is_404_and_anonymous_redirects(kpis, people, cli
 
 def test_admin_may_edit_and_periodic_task_is_idempotent(kpis, people, client_for):
     from serviceloop.evaluation.models import KpiSnapshot
-    from serviceloop.evaluation.tasks import kpi_snapshots
+    from serviceloop.evaluation.tasks_kpis import kpi_snapshots
 
     assert client_for(people.admin).get("/kpis/resolution-rate/edit/").status_code == 200
     first = kpi_snapshots.call_local()

@@ -18,7 +18,7 @@ from serviceloop.core.roles import Capability
 from serviceloop.core.views.helpers import apply_service_errors, paginate
 from serviceloop.evaluation import engine
 from serviceloop.evaluation.models import KpiDefinition
-from serviceloop.evaluation.services import EDITABLE, kpi_can_edit, kpi_definition_update
+from serviceloop.evaluation.services_kpis import EDITABLE, kpi_can_edit, kpi_definition_update
 
 
 def _staff_only(user) -> None:

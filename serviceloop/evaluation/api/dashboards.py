@@ -1,0 +1,3 @@
+"""REST API of evaluation: role-based dashboards."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""REST API of evaluation: service reports (9.4)."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""REST API of evaluation: management review (9.3)."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Models of evaluation: internal audit (9.2)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""Models of evaluation: role-based dashboards."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""Models of evaluation: service reports (9.4)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""Models of evaluation: management review (9.3)."""
+
+__all__: list = []

@@ -1,0 +1,1 @@
+"""Navigation entries of evaluation: internal audit (9.2)."""

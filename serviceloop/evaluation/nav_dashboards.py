@@ -1,0 +1,1 @@
+"""Navigation entries of evaluation: role-based dashboards."""

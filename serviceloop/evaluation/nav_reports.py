@@ -1,0 +1,1 @@
+"""Navigation entries of evaluation: service reports (9.4)."""

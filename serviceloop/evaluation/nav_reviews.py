@@ -1,0 +1,1 @@
+"""Navigation entries of evaluation: management review (9.3)."""

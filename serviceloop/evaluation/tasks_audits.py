@@ -1,0 +1,1 @@
+"""Background jobs of evaluation: internal audit (9.2)."""

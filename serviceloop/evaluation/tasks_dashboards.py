@@ -1,0 +1,1 @@
+"""Background jobs of evaluation: role-based dashboards."""

@@ -1,0 +1,14 @@
+"""Background jobs of evaluation (Huey)."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+
+@db_periodic_task(crontab(hour="2", minute="40"))
+@lock_task("evaluation-kpi-snapshots")
+def kpi_snapshots() -> int:
+    """Daily: store the previous period's value of every active KPI. Idempotent (one row per
+    definition, period and slice: a second run refreshes, never duplicates)."""
+    from serviceloop.evaluation.engine import snapshots_store_previous
+
+    return snapshots_store_previous()

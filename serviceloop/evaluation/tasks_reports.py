@@ -1,0 +1,1 @@
+"""Background jobs of evaluation: service reports (9.4)."""

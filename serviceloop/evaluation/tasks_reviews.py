@@ -1,0 +1,1 @@
+"""Background jobs of evaluation: management review (9.3)."""

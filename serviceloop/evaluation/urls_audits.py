@@ -1,0 +1,3 @@
+"""Screens of evaluation: internal audit (9.2)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Screens of evaluation: role-based dashboards."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Screens of evaluation: service reports (9.4)."""
+
+urlpatterns: list = []

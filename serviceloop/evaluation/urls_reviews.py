@@ -1,0 +1,3 @@
+"""Screens of evaluation: management review (9.3)."""
+
+urlpatterns: list = []

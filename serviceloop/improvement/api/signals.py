@@ -1,0 +1,3 @@
+"""REST API of improvement: proposals raised from operational signals."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Models of improvement: proposals raised from operational signals."""
+
+__all__: list = []

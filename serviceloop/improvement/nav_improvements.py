@@ -1,0 +1,1 @@
+"""Navigation entries of improvement: the continual improvement register (10.2)."""

@@ -1,0 +1,1 @@
+"""Navigation entries of improvement: nonconformities, corrective and preventive actions (10.1)."""

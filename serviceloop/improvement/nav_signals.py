@@ -1,0 +1,1 @@
+"""Navigation entries of improvement: proposals raised from operational signals."""

@@ -1,0 +1,1 @@
+"""Background jobs of improvement: the continual improvement register (10.2)."""

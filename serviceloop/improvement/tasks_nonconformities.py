@@ -1,0 +1,1 @@
+"""Background jobs of improvement: nonconformities, corrective and preventive actions (10.1)."""

@@ -1,0 +1,1 @@
+"""Background jobs of improvement: proposals raised from operational signals."""

@@ -1,0 +1,3 @@
+"""Screens of improvement: the continual improvement register (10.2)."""
+
+urlpatterns: list = []

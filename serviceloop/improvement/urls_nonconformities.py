@@ -1,0 +1,3 @@
+"""Screens of improvement: nonconformities, corrective and preventive actions (10.1)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Screens of improvement: proposals raised from operational signals."""
+
+urlpatterns: list = []
