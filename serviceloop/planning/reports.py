@@ -10,22 +10,20 @@ import datetime
 import io
 from decimal import Decimal
 
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
 from serviceloop.core.exports import FORMULA_STARTS
+from serviceloop.core.pdf import (  # noqa: F401  (views catch it)
+    PDF_TYPE,  # noqa: F401
+    PdfUnavailable,
+    render_pdf,
+)
 from serviceloop.planning import queries_assessments, queries_plan
 from serviceloop.planning.questions import question_for
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PDF_TYPE = "application/pdf"
 BAR_WIDTH = 320  # px of the PDF's maturity bars at maturity 5
-
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint (or its system libraries) is not installed."""
 
 
 def _cell(value):
@@ -62,12 +60,7 @@ def _workbook_bytes(workbook) -> bytes:
 
 
 def _pdf(template: str, context: dict) -> bytes:
-    try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as exc:  # OSError: Pango/HarfBuzz libraries missing
-        raise PdfUnavailable(str(exc)) from exc
-    html = render_to_string(template, {**context, "generated_at": timezone.localtime()})
-    return HTML(string=html).write_pdf()
+    return render_pdf(template, context)
 
 
 # --- Gap analysis --------------------------------------------------------------------------

@@ -321,7 +321,7 @@ def test_a_draft_pdf_says_it_is_not_in_force(people, docs, client_for):
 
 
 def test_page_counter_css_follows_the_translation():
-    from serviceloop.support.pdf_documents import css_string, page_counter_content
+    from serviceloop.core.pdf import css_string, page_counter_content
 
     assert page_counter_content() == '"Page " counter(page) " of " counter(pages)'
     assert css_string('a"b\\c</style>') == '"a\\"b\\\\c\\3c /style>"'
