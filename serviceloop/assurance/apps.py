@@ -15,3 +15,9 @@ class AssuranceConfig(AppConfig):
 
         # the assurance panel inside the desk's ticket page (core.slots)
         slots_desk.register()
+        # audit rows about security incidents: details hidden from readers outside them
+        from serviceloop.assurance.audit_security import audit_rows_hidden
+        from serviceloop.core.audit_redaction import AUDIT_HIDDEN
+        from serviceloop.core.hooks import collector_register
+
+        collector_register(AUDIT_HIDDEN, audit_rows_hidden)

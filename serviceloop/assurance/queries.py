@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.utils import timezone
 
 from serviceloop.assurance.availability import AvailabilityResult, Span, availability_compute
@@ -82,16 +82,25 @@ def major_incidents_for(user):
     )
 
 
+def ticket_hidden_from(user, field: str = "ticket"):
+    """An annotation: True when the row's ``field`` is a confidential ticket ``user`` is not
+    cleared for (its reference is then not listed). One subquery, no query per row."""
+    visible = Ticket.objects.visible_to(user).values("pk")
+    return ExpressionWrapper(
+        Q(**{f"{field}__confidential": True}) & ~Q(**{f"{field}__in": visible}),
+        output_field=BooleanField(),
+    )
+
+
 def service_for_ticket(ticket: Ticket) -> Service | None:
-    """The live service a ticket's free-text service names (code or name), if exactly one."""
+    """The portfolio service a ticket's free-text service names, if exactly one: its code or
+    its name, ignoring case only (never a part of a name: "CRM" does not guess "CRM Mobile";
+    the same rule as ``TicketQuerySet.naming_services``)."""
     name = (ticket.service or "").strip()
     if not name:
         return None
     exact = list(Service.objects.filter(Q(code__iexact=name) | Q(name__iexact=name))[:2])
-    if len(exact) == 1:
-        return exact[0]
-    loose = list(Service.objects.live().filter(name__icontains=name)[:2])
-    return loose[0] if len(loose) == 1 else None
+    return exact[0] if len(exact) == 1 else None
 
 
 # --- Availability --------------------------------------------------------------------------
@@ -268,7 +277,11 @@ def outages_for_list(
     end=None,
     q: str = "",
 ):
-    outages = Outage.objects.visible_to(user).select_related("service", "ticket", "change")
+    outages = (
+        Outage.objects.visible_to(user)
+        .select_related("service", "ticket", "change")
+        .annotate(ticket_hidden=ticket_hidden_from(user))
+    )
     if service is not None:
         outages = outages.filter(service=service)
     if kind:

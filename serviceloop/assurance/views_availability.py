@@ -92,7 +92,11 @@ OUTAGE_COLUMNS = [
         gettext_lazy("Customers"),
         lambda o: _("all entitled") if o.all_customers else [str(c) for c in o.customers.all()],
     ),
-    Column(gettext_lazy("Incident"), lambda o: o.ticket.reference if o.ticket_id else ""),
+    Column(
+        gettext_lazy("Incident"),
+        # a confidential incident the reader is not cleared for (queries.ticket_hidden_from)
+        lambda o: o.ticket.reference if o.ticket_id and not o.ticket_hidden else "",
+    ),
     Column(gettext_lazy("Change"), lambda o: o.change.reference if o.change_id else ""),
 ]
 TARGET_COLUMNS = [
@@ -423,6 +427,9 @@ def outage_detail(request, reference):
     operate = can_operate(request.user)
     context = {
         "outage": outage,
+        # a confidential incident the reader is not cleared for is not named
+        "ticket_hidden": bool(outage.ticket_id)
+        and not Ticket.objects.visible_to(request.user).filter(pk=outage.ticket_id).exists(),
         "events": OutageEvent.objects.filter(outage=outage).select_related("actor"),
         "customers": outage.customers.order_by("name"),
         "can_operate": operate,

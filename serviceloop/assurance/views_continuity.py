@@ -173,9 +173,9 @@ def plan_detail(request, reference):
             }
             for test in tests
         ],
-        "invocations": Invocation.objects.filter(plan=plan).select_related(
-            "ticket", "invoked_by", "stood_down_by"
-        ),
+        "invocations": Invocation.objects.filter(plan=plan)
+        .select_related("ticket", "invoked_by", "stood_down_by")
+        .annotate(ticket_hidden=queries.ticket_hidden_from(request.user)),
         "today": today,
         "test_overdue": plan.test_overdue(today),
         "review_overdue": plan.review_overdue(today),

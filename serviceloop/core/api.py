@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from serviceloop.core import permissions, queries
+from serviceloop.core.audit_redaction import audit_events_redact
 from serviceloop.core.models import AuditEvent, Calendar, Notification, Organisation, Team, User
 from serviceloop.core.roles import Capability, Role
 from serviceloop.core.services import organisations as services
@@ -265,7 +266,14 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         return AuditEvent.objects.visible_to(self.request.user).select_related("organisation")
 
     def get_object(self):
-        return permissions.get_audit_event_for(self.request.user, self.kwargs["pk"])
+        event = permissions.get_audit_event_for(self.request.user, self.kwargs["pk"])
+        audit_events_redact(self.request.user, [event])
+        return event
+
+    def paginate_queryset(self, queryset):
+        # rows about confidential records the reader may not see: title and changes hidden
+        page = super().paginate_queryset(queryset)
+        return None if page is None else audit_events_redact(self.request.user, page)
 
 
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,12 +1,16 @@
-"""Request id and client address for the audit trail; the signed-in user's language."""
+"""Request id and client address for the audit trail; the signed-in user's language; the
+gate that closes the pages of modules switched off (``core.navigation.page_switched_off``)."""
 
 import ipaddress
 import re
 import uuid
 
 from django.conf import settings
+from django.http import Http404, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from serviceloop.core.navigation import page_switched_off
 from serviceloop.core.request_context import request_context
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -40,6 +44,32 @@ class RequestContextMiddleware:
         return response
 
 
+MODULE_GATE = "serviceloop.core.middleware.ModuleGateMiddleware"
+
+
+def module_gate(request):
+    """404 for a page of a module switched off (JSON under ``/api/``), else None."""
+    if not page_switched_off(request):
+        return None
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    raise Http404
+
+
+class ModuleGateMiddleware:
+    """Pages of a module switched off answer 404, for everyone: hiding the navigation entry
+    is not enough (a bookmark, a link in an e-mail, the API). List it after authentication."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        return module_gate(request)
+
+
 class UserLanguageMiddleware:
     """A signed-in user reads the product in the language of his profile."""
 
@@ -52,3 +82,10 @@ class UserLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Until settings.MIDDLEWARE lists ModuleGateMiddleware, the gate runs from here (this
+        # middleware already sits after authentication), so switched-off pages are closed.
+        if MODULE_GATE not in settings.MIDDLEWARE:
+            return module_gate(request)
+        return None

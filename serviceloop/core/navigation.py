@@ -1,6 +1,11 @@
 """The main navigation, declared as data: an entry shows when the user holds its capability.
 
 Apps add their entries with ``register``; the order is the registration order.
+
+Hiding an entry is not enough for a module switched off: its pages must not open either.
+An app that switches modules off (planning's tailoring) registers a page gate with
+``register_page_gate``; ``core.middleware.ModuleGateMiddleware`` asks ``page_switched_off``
+before every view and answers 404 (the page does not exist while its module is off).
 """
 
 from dataclasses import dataclass
@@ -30,6 +35,9 @@ NAVIGATION: list[NavEntry] = []
 # Callables ``(user, entries) -> entries`` applied in order by ``entries_for`` (e.g. planning
 # hides the entries of modules switched off by tailoring); see ``register_filter``.
 FILTERS: list = []
+# Callables ``(request) -> bool``: True when the requested page (its ``resolver_match`` and
+# path, the API included) belongs to a module switched off; see ``register_page_gate``.
+PAGE_GATES: list = []
 
 # The drop-down menus of the bar, in display order, each after the bar's plain entries.
 MENUS = {
@@ -64,6 +72,18 @@ def register(*entries: NavEntry) -> None:
 def register_filter(nav_filter) -> None:
     """Add ``nav_filter(user, entries) -> entries``: it may drop entries, never add any."""
     FILTERS.append(nav_filter)
+
+
+def register_page_gate(gate) -> None:
+    """Add ``gate(request) -> bool``: True closes the page (404). Must cost no query on a
+    normal page (read a cached switch)."""
+    if gate not in PAGE_GATES:
+        PAGE_GATES.append(gate)
+
+
+def page_switched_off(request) -> bool:
+    """Whether a page gate closes the requested page."""
+    return any(gate(request) for gate in PAGE_GATES)
 
 
 def entries_for(user) -> list[NavEntry]:

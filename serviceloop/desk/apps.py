@@ -17,3 +17,9 @@ class DeskConfig(AppConfig):
         )
         # problems and known errors (clause 8.6.3)
         register(NavEntry(_("Problems"), "problem_list", "bug", Capability.STAFF, section="desk"))
+        # audit rows about confidential tickets: details hidden from readers not cleared
+        from serviceloop.core.audit_redaction import AUDIT_HIDDEN
+        from serviceloop.core.hooks import collector_register
+        from serviceloop.desk.confidential import audit_rows_hidden
+
+        collector_register(AUDIT_HIDDEN, audit_rows_hidden)

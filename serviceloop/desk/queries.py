@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from serviceloop.desk.confidential import events_without_hidden_references
 from serviceloop.desk.lifecycle import OPEN_STATUSES
 from serviceloop.desk.models import Ticket
 
@@ -109,9 +110,12 @@ def keyset_page(tickets, *, sort="newest", cursor="", size=PAGE_SIZE) -> QueuePa
     return QueuePage(tickets=rows, next_cursor=next_cursor, has_previous=bool(cursor))
 
 
-def ticket_timeline(ticket, *, include_internal: bool):
-    """The ticket's history for its page: events with their comments, oldest first."""
+def ticket_timeline(ticket, *, include_internal: bool, reader=None):
+    """The ticket's history for its page: events with their comments, oldest first. With
+    ``reader``, a linked confidential ticket he is not cleared for reads "(confidential)"."""
     events = ticket.events.select_related("actor").order_by("at", "id")
+    if reader is not None:
+        events = events_without_hidden_references(reader, events)
     comments = {c.pk: c for c in ticket.comments.select_related("author")}
     timeline = []
     for event in events:

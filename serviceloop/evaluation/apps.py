@@ -15,4 +15,6 @@ class EvaluationConfig(AppConfig):
             nav_kpis,
             nav_reports,
             nav_reviews,
+            queries_audits,  # the KPI function evaluation.audit_findings_closed_on_time
+            slots_dashboards,  # the dashboard panel on the home page (core.slots)
         )

@@ -2,39 +2,41 @@
 
 * ``kpi_evaluate(definition, start, end, slice=None) -> KpiResult`` — ``[start, end)``,
   aware instants. Every kind is one aggregate query (``Count``/``Avg``/``Sum`` with
-  ``filter=Q(...)``); nothing loops over records in Python.
+  ``filter=Q(...)``); nothing loops over tickets in Python. (Two reuse their owning app's
+  computation: availability reads the period's few outages, the acknowledgement rate the
+  support app's count of acknowledgements.)
+* ``kpi_evaluate_many(definitions, start, end, slice=None)`` evaluates a whole KPI set:
+  definitions over the same record set share ONE query (each KPI is a few ``FILTER``ed
+  aggregates of it), so the library of one month costs one scan per record set.
 * Percentiles (``percentile_duration``): on PostgreSQL ``percentile_cont(p) WITHIN GROUP
   (ORDER BY duration)``; elsewhere (SQLite) a portable fallback with the same (linear
   interpolation) result: one ``COUNT`` of the durations, then one ordered query with
-  ``LIMIT 2 OFFSET floor(p·(n-1))`` that reads the two neighbouring values — two small
-  queries whatever the number of rows.
+  ``LIMIT 2 OFFSET floor(p·(n-1))`` that reads the two neighbouring values.
 * Durations are wall-clock (``end - start``): tickets store their SLA due instants in business
   time, but not elapsed business time, so "median first response" is wall-clock. The "within
   SLA" percentages use the stored business-time clock (``response_breached`` …).
-* ``kpi_breakdown`` groups by one slice dimension in one query (percentiles on SQLite: one
-  fallback per group); ``kpi_records`` returns the queryset behind a figure (click-through);
-  ``kpi_snapshot_store`` stores a period's value idempotently.
+* ``availability_pct`` reads the assurance app's outages with its own arithmetic
+  (``availability_kpis``); ``external`` calls a registered function (``sources_kpis``); one
+  that is not registered yet gives the status ``unavailable`` instead of an error.
+* ``kpi_breakdown`` groups by one slice dimension in one query; ``kpi_record_sections``
+  returns the records behind a figure (click-through); snapshots live in ``snapshots_kpis``.
 
-Filters (``denominator_filter``, ``numerator_filter``) are JSON objects of field lookups
-``{"field__lookup": value}`` ANDed, with ``"__or__": [{...}, {...}]`` for an OR of groups.
-The first part of every lookup must be in the record set's ``fields`` whitelist and the
-lookup suffix in ``LOOKUPS``. The numerator is applied on top of the denominator.
+Filters (``denominator_filter``, ``numerator_filter``; ``filters_kpis``) are JSON objects of
+whitelisted field lookups and named conditions; the numerator is applied on top of the
+denominator. Record sets and registered functions: ``sources_kpis``.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import (
-    Aggregate as DbAggregate,
-)
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connection
+from django.db.models import Aggregate as DbAggregate
 from django.db.models import (
     Avg,
     Count,
@@ -42,6 +44,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     Q,
     QuerySet,
     Sum,
@@ -49,97 +52,33 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.evaluation.models import Aggregate, Direction, KpiDefinition, KpiSnapshot, Period
-
-LOOKUPS = {"exact", "in", "isnull", "gt", "gte", "lt", "lte", "ne"}
-SLICE_DIMENSIONS = ("organisation", "service", "priority", "team", "kind")
-
-
-# --- Record sets -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecordSet:
-    """A named set of records a KPI counts: the model, the instant that puts a record in a
-    period, the fields filters may use, and the slice dimensions (name -> field)."""
-
-    key: str
-    label: str
-    model: Callable  # () -> model class (imported lazily)
-    date_field: str
-    fields: frozenset
-    slices: dict = field(default_factory=dict)
-    base: dict = field(default_factory=dict)
-
-    def queryset(self) -> QuerySet:
-        return self.model()._default_manager.filter(**self.base)
-
-
-def _ticket():
-    from serviceloop.desk.models import Ticket
-
-    return Ticket
-
-
-def _complaint():
-    from serviceloop.relationship.models import Complaint
-
-    return Complaint
-
-
-def _change():
-    from serviceloop.transition.models import ChangeRequest
-
-    return ChangeRequest
-
-
-TICKET_FIELDS = frozenset(
-    {
-        "kind", "status", "priority", "service", "team", "organisation", "source", "is_major",
-        "created_at", "first_response_at", "resolved_at", "closed_at", "csat_score", "csat_at",
-        "response_due_at", "resolution_due_at", "response_met_at", "resolution_met_at",
-        "response_breached", "resolution_breached", "sla_version", "events", "paused_seconds",
-    }
-)  # fmt: skip
-TICKET_SLICES = {d: d for d in SLICE_DIMENSIONS}
-
-SOURCES: dict[str, RecordSet] = {}
-
-
-def source_register(record_set: RecordSet) -> None:
-    SOURCES[record_set.key] = record_set
-
-
-for _key, _label, _date in (
-    ("desk.tickets", "Tickets created", "created_at"),
-    ("desk.tickets.responded", "Tickets first responded", "first_response_at"),
-    ("desk.tickets.resolved", "Tickets resolved", "resolved_at"),
-    ("desk.tickets.closed", "Tickets closed", "closed_at"),
-    ("desk.tickets.rated", "Tickets rated", "csat_at"),
-):
-    source_register(RecordSet(_key, _label, _ticket, _date, TICKET_FIELDS, TICKET_SLICES))
-source_register(
-    RecordSet(
-        "relationship.complaints",
-        "Complaints received",
-        _complaint,
-        "received_at",
-        frozenset({"organisation", "service", "status", "received_at"}),
-        {"organisation": "organisation"},
-    )
+from serviceloop.evaluation.filters_kpis import (  # noqa: F401 (re-exported)
+    RELATED_FIELDS,
+    _slice_check,
+    _slice_q,
+    _uses_join,
+    definition_slices,
+    definition_validate,
+    filter_q,
+    slice_canonical,
 )
-source_register(
-    RecordSet(
-        "transition.changes",
-        "Changes implemented",
-        _change,
-        "actual_end",
-        frozenset({"outcome", "change_type", "status", "review_success", "actual_end"}),
-    )
+from serviceloop.evaluation.models import Aggregate, Direction, KpiDefinition, Period
+from serviceloop.evaluation.sources_kpis import (  # noqa: F401 (re-exported)
+    AVAILABILITY_SLICES,
+    AVAILABILITY_SOURCE,
+    EXTERNALS,
+    LOOKUPS,
+    SLICE_DIMENSIONS,
+    SOURCES,
+    External,
+    RecordSection,
+    RecordSet,
+    external_known,
+    external_register,
+    source_register,
 )
 
-
-# --- External (registered) functions --------------------------------------------------------
+UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -147,147 +86,10 @@ class KpiResult:
     value: float | None
     numerator: float | None
     denominator: float | None
-    status: str  # ok | warning | breach | no_data
+    status: str  # ok | warning | breach | no_data | unavailable
 
 
-# name -> f(start, end, slice) -> (value, numerator, denominator)
-EXTERNALS: dict[str, Callable] = {}
-
-
-def external_register(name: str):
-    def wrap(function):
-        EXTERNALS[name] = function
-        return function
-
-    return wrap
-
-
-@external_register("relationship.complaints_per_1000_tickets")
-def _complaints_per_1000(start, end, slice_):
-    from serviceloop.desk.models import Ticket
-    from serviceloop.relationship.queries_complaints import complaint_count
-
-    organisation = slice_.get("organisation")
-    complaints = complaint_count(start, end, organisation=organisation)
-    tickets = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
-    if organisation is not None:
-        tickets = tickets.filter(organisation=organisation)
-    total = tickets.count()
-    return (complaints * 1000 / total if total else None), complaints, total
-
-
-@external_register("transition.change_success_rate")
-def _change_success(start, end, slice_):
-    from serviceloop.transition.queries import change_success_rate
-
-    ratio = change_success_rate(start, end)
-    return ratio.percent, ratio.numerator, ratio.denominator
-
-
-@external_register("transition.emergency_change_ratio")
-def _emergency_changes(start, end, slice_):
-    from serviceloop.transition.queries import emergency_change_ratio
-
-    ratio = emergency_change_ratio(start, end)
-    return ratio.percent, ratio.numerator, ratio.denominator
-
-
-@external_register("support.acknowledgement_rate")
-def _acknowledgements(start, end, slice_):
-    from serviceloop.support.queries_documents import acknowledgement_rate
-
-    rate = acknowledgement_rate(start, end)
-    return rate.rate, rate.on_time, rate.asked
-
-
-# --- Filters -----------------------------------------------------------------------------------
-
-
-RELATED_FIELDS = {"events": {"kind", "from_value", "to_value"}}
-
-
-def _check_lookup(record_set: RecordSet, key: str) -> None:
-    parts = key.split("__")
-    if parts[-1] in LOOKUPS and len(parts) > 1:
-        parts = parts[:-1]
-    allowed = parts[0] in record_set.fields and (
-        len(parts) == 1 or (len(parts) == 2 and parts[1] in RELATED_FIELDS.get(parts[0], ()))
-    )
-    if not allowed:
-        raise ValidationError(
-            _("The filter %(key)s is not allowed on %(source)s.")
-            % {"key": key, "source": record_set.key}
-        )
-
-
-def filter_q(record_set: RecordSet, spec) -> Q:
-    """The Q of a JSON filter (see the module docstring); ValidationError if not allowed."""
-    if not spec:
-        return Q()
-    if not isinstance(spec, dict):
-        raise ValidationError(_("A KPI filter must be a JSON object."))
-    rule = Q()
-    for key, value in spec.items():
-        if key == "__or__":
-            if not isinstance(value, list) or not value:
-                raise ValidationError(_('"__or__" must be a list of filters.'))
-            either = Q()
-            for group in value:
-                either |= filter_q(record_set, group)
-            rule &= either
-            continue
-        _check_lookup(record_set, key)
-        if key.endswith("__ne"):
-            rule &= ~Q(**{key[: -len("__ne")]: value})
-        else:
-            rule &= Q(**{key: value})
-    return rule
-
-
-def definition_validate(definition: KpiDefinition) -> None:
-    """Raise ValidationError unless the definition can be evaluated."""
-    if definition.aggregate == Aggregate.EXTERNAL:
-        if definition.external not in EXTERNALS:
-            raise ValidationError(
-                _("Unknown registered function: %(name)s.") % {"name": definition.external}
-            )
-        return
-    record_set = SOURCES.get(definition.source)
-    if record_set is None:
-        raise ValidationError(_("Unknown record set: %(name)s.") % {"name": definition.source})
-    filter_q(record_set, definition.denominator_filter)
-    filter_q(record_set, definition.numerator_filter)
-    if definition.aggregate in (Aggregate.AVG_DURATION, Aggregate.PERCENTILE_DURATION):
-        for name in (definition.start_field, definition.end_field):
-            if name not in record_set.fields:
-                raise ValidationError(_("Unknown duration field: %(name)s.") % {"name": name})
-    if definition.aggregate == Aggregate.PERCENTILE_DURATION and not (
-        definition.percentile and 0 < definition.percentile < 100
-    ):
-        raise ValidationError(_("A percentile must be between 1 and 99."))
-    if definition.aggregate in (Aggregate.SUM, Aggregate.AVERAGE) and (
-        definition.value_field not in record_set.fields
-    ):
-        raise ValidationError(
-            _("Unknown value field: %(name)s.") % {"name": definition.value_field}
-        )
-    for name in definition.slices or []:
-        if name not in record_set.slices:
-            raise ValidationError(_("Unknown slice: %(name)s.") % {"name": name})
-
-
-def _slice_q(record_set: RecordSet, definition: KpiDefinition, slice_: dict) -> Q:
-    rule = Q()
-    for name, value in (slice_ or {}).items():
-        if name not in record_set.slices or name not in (definition.slices or []):
-            raise ValidationError(_("This KPI cannot be sliced by %(name)s.") % {"name": name})
-        rule &= Q(**{record_set.slices[name]: value})
-    return rule
-
-
-def slice_canonical(slice_: dict | None) -> str:
-    """The canonical text of a slice (sorted keys, compact): the snapshot's unique key."""
-    return json.dumps(slice_ or {}, sort_keys=True, separators=(",", ":"), default=str)
+NOT_AVAILABLE = KpiResult(None, None, None, UNAVAILABLE)
 
 
 # --- Aggregates ----------------------------------------------------------------------------
@@ -311,8 +113,6 @@ def _duration(definition: KpiDefinition):
 
 
 def _pg_seconds(definition: KpiDefinition):
-    from django.db.models import Func
-
     return Func(
         _duration(definition),
         template="EXTRACT(EPOCH FROM %(expressions)s)",
@@ -337,6 +137,10 @@ def _in_unit(definition: KpiDefinition, seconds: float | None) -> float | None:
     return seconds / UNIT_SECONDS.get(definition.unit, 1)
 
 
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
 def _percentile_fallback(queryset: QuerySet, definition: KpiDefinition) -> tuple[float | None, int]:
     """Same result as percentile_cont on any database: one COUNT, one LIMIT/OFFSET read."""
     rows = queryset.annotate(_d=_duration(definition)).filter(_d__isnull=False)
@@ -351,47 +155,40 @@ def _percentile_fallback(queryset: QuerySet, definition: KpiDefinition) -> tuple
     return pair[0] + (pair[1] - pair[0]) * (rank - low), n
 
 
-def _aggregates(definition: KpiDefinition) -> dict:
-    """The aggregate expressions of the kind: ``num`` and ``den`` (over the denominator set)."""
+def _aggregates(definition: KpiDefinition, prefix: str, *, with_denominator: bool) -> dict:
+    """The aggregates of one definition, named ``{prefix}num`` / ``{prefix}den`` (and
+    ``{prefix}n``: records in the denominator set). ``with_denominator``: put the denominator
+    filter in each aggregate's FILTER (several definitions share the query's WHERE)."""
     record_set = SOURCES[definition.source]
-    numerator = filter_q(record_set, definition.numerator_filter)
+    den = filter_q(record_set, definition.denominator_filter) if with_denominator else Q()
+    num = den & filter_q(record_set, definition.numerator_filter)
+    distinct = _uses_join(definition)
     kind = definition.aggregate
-    distinct = "events" in json.dumps(definition.numerator_filter) or "events" in json.dumps(
-        definition.denominator_filter
-    )
-    if kind == Aggregate.RATIO_OF_COUNTS:
-        return {
-            "num": Count("pk", filter=numerator, distinct=distinct),
-            "den": Count("pk", distinct=distinct),
-        }
-    if kind == Aggregate.COUNT:
-        return {"num": Count("pk", filter=numerator, distinct=distinct)}
-    if kind == Aggregate.SUM:
-        return {"num": Sum(definition.value_field, filter=numerator), "den": Count("pk")}
-    if kind == Aggregate.AVERAGE:
-        return {
-            "num": Avg(definition.value_field, filter=numerator, output_field=FloatField()),
-            "den": Count(definition.value_field, filter=numerator),
-        }
-    if kind == Aggregate.AVG_DURATION:
+    den_f, num_f = den or None, num or None
+    out = {f"{prefix}n": Count("pk", filter=den_f, distinct=distinct)}
+    if kind in (Aggregate.RATIO_OF_COUNTS, Aggregate.COUNT):
+        out[f"{prefix}num"] = Count("pk", filter=num_f, distinct=distinct)
+        out[f"{prefix}den"] = Count("pk", filter=den_f, distinct=distinct)
+    elif kind == Aggregate.SUM:
+        out[f"{prefix}num"] = Sum(definition.value_field, filter=num_f)
+        out[f"{prefix}den"] = Count("pk", filter=den_f)
+    elif kind == Aggregate.AVERAGE:
+        out[f"{prefix}num"] = Avg(definition.value_field, filter=num_f, output_field=FloatField())
+        out[f"{prefix}den"] = Count(definition.value_field, filter=num_f)
+    elif kind == Aggregate.AVG_DURATION:
         duration = _duration(definition)
-        if connection.vendor == "postgresql":
-            return {
-                "num": Avg(_pg_seconds(definition), filter=numerator),
-                "den": Count(duration, filter=numerator),
-            }
-        return {
-            "num": Avg(duration, filter=numerator, output_field=FloatField()),
-            "den": Count(duration, filter=numerator),
-        }
-    if kind == Aggregate.PERCENTILE_DURATION and connection.vendor == "postgresql":
-        return {
-            "num": PercentileCont(
-                _pg_seconds(definition), definition.percentile / 100, filter=numerator
-            ),
-            "den": Count(_duration(definition), filter=numerator),
-        }
-    raise ValidationError(_("This KPI cannot be evaluated by the database engine."))
+        if _postgres():
+            out[f"{prefix}num"] = Avg(_pg_seconds(definition), filter=num_f)
+        else:
+            out[f"{prefix}num"] = Avg(duration, filter=num_f, output_field=FloatField())
+        out[f"{prefix}den"] = Count(duration, filter=num_f)
+    elif kind == Aggregate.PERCENTILE_DURATION and _postgres():
+        fraction = definition.percentile / 100
+        out[f"{prefix}num"] = PercentileCont(_pg_seconds(definition), fraction, filter=num_f)
+        out[f"{prefix}den"] = Count(_duration(definition), filter=num_f)
+    else:
+        raise ValidationError(_("This KPI cannot be evaluated by the database engine."))
+    return out
 
 
 def _value(definition: KpiDefinition, num, den) -> float | None:
@@ -408,14 +205,15 @@ def _value(definition: KpiDefinition, num, den) -> float | None:
     if kind == Aggregate.AVG_DURATION:
         if num is None:
             return None
-        seconds = float(num) if connection.vendor == "postgresql" else _seconds(num)
-        return _in_unit(definition, seconds)
+        return _in_unit(definition, float(num) if _postgres() else _seconds(num))
     if kind == Aggregate.PERCENTILE_DURATION:
         return _in_unit(definition, None if num is None else float(num))
     return None
 
 
 def kpi_status(definition: KpiDefinition, value) -> str:
+    """ok / warning / breach against the target and warning threshold; no_data without a
+    value."""
     if value is None:
         return "no_data"
     if definition.target is None:
@@ -432,17 +230,6 @@ def kpi_status(definition: KpiDefinition, value) -> str:
     return "warning" if warning is not None and value >= warning else "breach"
 
 
-def _period_set(definition: KpiDefinition, start, end, slice_) -> QuerySet:
-    record_set = SOURCES[definition.source]
-    date = record_set.date_field
-    return (
-        record_set.queryset()
-        .filter(**{f"{date}__gte": start, f"{date}__lt": end})
-        .filter(filter_q(record_set, definition.denominator_filter))
-        .filter(_slice_q(record_set, definition, slice_ or {}))
-    )
-
-
 def _result(definition, value, num, den) -> KpiResult:
     return KpiResult(
         None if value is None else round(float(value), 6),
@@ -452,90 +239,278 @@ def _result(definition, value, num, den) -> KpiResult:
     )
 
 
+def _in_period(record_set: RecordSet, start, end) -> QuerySet:
+    date = record_set.date_field
+    return record_set.queryset().filter(**{f"{date}__gte": start, f"{date}__lt": end})
+
+
+def _batchable(definition: KpiDefinition) -> bool:
+    if definition.aggregate in (Aggregate.EXTERNAL, Aggregate.AVAILABILITY_PCT):
+        return False
+    if definition.aggregate == Aggregate.PERCENTILE_DURATION and not _postgres():
+        return False
+    return not _uses_join(definition)
+
+
+def _group_figures(definitions, record_set, start, end, slice_, by=None):
+    """One query for ``definitions`` (same record set): ``{code: KpiResult}``, or with ``by``
+    ``{code: [(key, KpiResult)]}`` (keys without a record in the definition's set left out)."""
+    rows = _in_period(record_set, start, end).filter(_slice_q(record_set, slice_))
+    single = len(definitions) == 1
+    if single:  # the denominator in WHERE: the planner can use it
+        rows = rows.filter(filter_q(record_set, definitions[0].denominator_filter))
+    aggregates = {}
+    for i, definition in enumerate(definitions):
+        aggregates.update(_aggregates(definition, f"k{i}_", with_denominator=not single))
+    if by is None:
+        figures = rows.aggregate(**aggregates)
+        return {
+            d.code: _result(
+                d, _value(d, figures[f"k{i}_num"], figures[f"k{i}_den"]),
+                figures[f"k{i}_num"], figures[f"k{i}_den"],
+            )
+            for i, d in enumerate(definitions)
+        }  # fmt: skip
+    column = record_set.slices[by]
+    out = {d.code: [] for d in definitions}
+    for row in rows.order_by().values(column).annotate(**aggregates):
+        for i, d in enumerate(definitions):
+            if not row[f"k{i}_n"]:
+                continue
+            num, den = row[f"k{i}_num"], row[f"k{i}_den"]
+            out[d.code].append((row[column], _result(d, _value(d, num, den), num, den)))
+    return out
+
+
+def _percentile_sqlite(definition, record_set, start, end, slice_) -> KpiResult:
+    rows = (
+        _in_period(record_set, start, end)
+        .filter(_slice_q(record_set, slice_))
+        .filter(filter_q(record_set, definition.denominator_filter))
+        .filter(filter_q(record_set, definition.numerator_filter))
+    )
+    seconds, n = _percentile_fallback(rows, definition)
+    return _result(definition, _in_unit(definition, seconds), None, n)
+
+
+def _external_result(definition, start, end, slice_) -> KpiResult:
+    external = EXTERNALS.get(definition.external)
+    if external is None:
+        return NOT_AVAILABLE
+    value, num, den = external.evaluate(start, end, slice_)
+    return _result(definition, value, num, den)
+
+
+def kpi_evaluate_many(definitions, start, end, slice=None) -> dict[str, KpiResult]:  # noqa: A002
+    """``{code: KpiResult}`` of every definition over ``[start, end)`` (optionally one slice).
+    Definitions over the same record set share one aggregate query. A definition that is
+    invalid, names an unregistered function or cannot take the slice is ``unavailable``."""
+    results: dict[str, KpiResult] = {}
+    valid = []
+    for definition in definitions:
+        try:
+            definition_validate(definition)
+        except ValidationError:
+            results[definition.code] = NOT_AVAILABLE
+        else:
+            valid.append(definition)
+    results.update(_evaluate_valid(valid, start, end, dict(slice or {})))
+    return results
+
+
+def _evaluate_valid(definitions, start, end, slice_) -> dict[str, KpiResult]:
+    results: dict[str, KpiResult] = {}
+    groups: dict[str, list] = defaultdict(list)
+    for definition in definitions:
+        if not _slice_check(definition, slice_):
+            results[definition.code] = NOT_AVAILABLE
+        elif definition.aggregate == Aggregate.EXTERNAL:
+            results[definition.code] = _external_result(definition, start, end, slice_)
+        elif definition.aggregate == Aggregate.AVAILABILITY_PCT:
+            from serviceloop.evaluation.availability_kpis import availability_evaluate
+
+            value, num, den = availability_evaluate(definition, start, end, slice_)
+            results[definition.code] = _result(definition, value, num, den)
+        elif _batchable(definition):
+            groups[definition.source].append(definition)
+        elif definition.aggregate == Aggregate.PERCENTILE_DURATION and not _postgres():
+            results[definition.code] = _percentile_sqlite(
+                definition, SOURCES[definition.source], start, end, slice_
+            )
+        else:
+            results.update(
+                _group_figures([definition], SOURCES[definition.source], start, end, slice_)
+            )
+    for source, members in groups.items():
+        results.update(_group_figures(members, SOURCES[source], start, end, slice_))
+    return results
+
+
 def kpi_evaluate(definition: KpiDefinition, start, end, slice=None) -> KpiResult:  # noqa: A002
     """The value of ``definition`` over ``[start, end)``, optionally for one slice
-    (``{"organisation": 3, "priority": "P1"}``; only the definition's allowed dimensions)."""
+    (``{"organisation": 3, "priority": "P1"}``; only the definition's allowed dimensions).
+    ValidationError for an invalid definition or slice; ``unavailable`` for a registered
+    function that is not registered yet."""
     definition_validate(definition)
-    slice_ = dict(slice or {})
-    if definition.aggregate == Aggregate.EXTERNAL:
-        value, num, den = EXTERNALS[definition.external](start, end, slice_)
-        return _result(definition, value, num, den)
-    rows = _period_set(definition, start, end, slice_)
-    if definition.aggregate == Aggregate.PERCENTILE_DURATION and connection.vendor != "postgresql":
-        rows = rows.filter(filter_q(SOURCES[definition.source], definition.numerator_filter))
-        seconds, n = _percentile_fallback(rows, definition)
-        return _result(definition, _in_unit(definition, seconds), None, n)
-    figures = rows.aggregate(**_aggregates(definition))
-    num, den = figures.get("num"), figures.get("den")
-    return _result(definition, _value(definition, num, den), num, den)
+    for name in slice or {}:
+        if name not in definition_slices(definition):
+            raise ValidationError(_("This KPI cannot be sliced by %(name)s.") % {"name": name})
+    return _evaluate_valid([definition], start, end, dict(slice or {}))[definition.code]
+
+
+# --- Breakdown -------------------------------------------------------------------------------
+
+
+def kpi_breakdown_many(definitions, start, end, by: str) -> dict[str, list[dict]]:
+    """``{code: [{"key", "label", "result"}]}`` per value of the dimension ``by``, for the
+    definitions that may be sliced by it (others are left out); largest denominator first.
+    Definitions over the same record set share one grouped query."""
+    out: dict[str, list] = {}
+    groups: dict[str, list] = defaultdict(list)
+    for definition in definitions:
+        try:
+            definition_validate(definition)
+        except ValidationError:
+            continue
+        if by not in definition_slices(definition):
+            continue
+        kind = definition.aggregate
+        if kind == Aggregate.EXTERNAL:
+            external = EXTERNALS[definition.external]
+            rows = external.breakdown(start, end, by) if external.breakdown else []
+            out[definition.code] = [
+                {"key": key, "label": label, "result": _result(definition, value, num, den)}
+                for key, label, value, num, den in rows
+            ]
+        elif kind == Aggregate.AVAILABILITY_PCT:
+            from serviceloop.evaluation.availability_kpis import availability_breakdown
+
+            out[definition.code] = [
+                {"key": key, "label": label, "result": _result(definition, value, num, den)}
+                for key, label, value, num, den in availability_breakdown(
+                    definition, start, end, by
+                )
+            ]
+        elif _batchable(definition):
+            groups[definition.source].append(definition)
+        else:
+            out.update(_single_breakdown(definition, start, end, by))
+    for source, members in groups.items():
+        grouped = _group_figures(members, SOURCES[source], start, end, {}, by=by)
+        for code, pairs in grouped.items():
+            out[code] = [{"key": key, "result": result} for key, result in pairs]
+            _labels(SOURCES[source], by, out[code])
+    for rows in out.values():
+        rows.sort(key=lambda row: (-(row["result"].denominator or 0), str(row["label"])))
+    return out
+
+
+def _single_breakdown(definition, start, end, by) -> dict[str, list]:
+    record_set = SOURCES[definition.source]
+    if definition.aggregate == Aggregate.PERCENTILE_DURATION and not _postgres():
+        column = record_set.slices[by]
+        keys = (
+            _in_period(record_set, start, end)
+            .filter(filter_q(record_set, definition.denominator_filter))
+            .order_by(column)
+            .values_list(column, flat=True)
+            .distinct()
+        )
+        rows = [  # one fallback per group (SQLite has no percentile aggregate)
+            {
+                "key": key,
+                "result": _percentile_sqlite(definition, record_set, start, end, {by: key}),
+            }
+            for key in keys
+        ]
+    else:
+        pairs = _group_figures([definition], record_set, start, end, {}, by=by)[definition.code]
+        rows = [{"key": key, "result": result} for key, result in pairs]
+    _labels(record_set, by, rows)
+    return {definition.code: rows}
 
 
 def kpi_breakdown(definition: KpiDefinition, start, end, by: str = "organisation") -> list[dict]:
-    """The figure per value of one slice dimension, in one grouped query:
-    ``[{"key": value, "label": str, "result": KpiResult}]``, largest denominator first."""
+    """The figure per value of one slice dimension: ``[{"key", "label", "result"}]``,
+    largest denominator first. ValidationError if the KPI cannot be sliced by ``by``."""
     definition_validate(definition)
-    if definition.aggregate == Aggregate.EXTERNAL:
-        return []
-    record_set = SOURCES[definition.source]
-    if by not in record_set.slices or by not in (definition.slices or []):
+    if by not in definition_slices(definition):
         raise ValidationError(_("This KPI cannot be sliced by %(name)s.") % {"name": by})
-    column = record_set.slices[by]
-    rows = _period_set(definition, start, end, {})
-    if definition.aggregate == Aggregate.PERCENTILE_DURATION and connection.vendor != "postgresql":
-        keys = rows.order_by(column).values_list(column, flat=True).distinct()
-        out = []
-        for key in keys:  # one fallback per group (SQLite has no percentile aggregate)
-            result = kpi_evaluate(definition, start, end, {by: key})
-            out.append({"key": key, "result": result})
-    else:
-        grouped = rows.order_by().values(column).annotate(**_aggregates(definition))
-        out = [
-            {
-                "key": row[column],
-                "result": _result(
-                    definition,
-                    _value(definition, row.get("num"), row.get("den")),
-                    row.get("num"),
-                    row.get("den"),
-                ),
-            }
-            for row in grouped
-        ]
-    _labels(record_set, by, out)
-    out.sort(key=lambda row: -(row["result"].denominator or 0))
-    return out
+    if definition.aggregate == Aggregate.EXTERNAL and definition.external not in EXTERNALS:
+        return []
+    return kpi_breakdown_many([definition], start, end, by).get(definition.code, [])
 
 
 def _labels(record_set: RecordSet, by: str, rows: list[dict]) -> None:
     model = record_set.model()
-    field_ = model._meta.get_field(record_set.slices[by])
+    try:
+        field_ = model._meta.get_field(record_set.slices[by])
+    except FieldDoesNotExist:  # a path through a relation: the key is its own label
+        field_ = None
     names = {}
-    if field_.is_relation:
+    if field_ is not None and field_.is_relation:
         keys = [row["key"] for row in rows if row["key"] is not None]
         names = {o.pk: str(o) for o in field_.related_model._default_manager.filter(pk__in=keys)}
-    choices = dict(field_.flatchoices) if field_.choices else {}
+    choices = dict(field_.flatchoices) if field_ is not None and field_.choices else {}
     for row in rows:
         key = row["key"]
         row["label"] = names.get(key) or choices.get(key) or ("—" if key in (None, "") else key)
 
 
-def kpi_records(definition: KpiDefinition, start, end, slice=None, part="denominator") -> QuerySet:  # noqa: A002
-    """The records behind the figure: the denominator's set, or (``part="numerator"``) the
-    numerator's subset. External KPIs have no record set: an empty queryset of tickets."""
+# --- Records behind a figure -----------------------------------------------------------------
+
+PARTS = ("denominator", "numerator", "rest")
+
+
+def kpi_record_sections(
+    definition: KpiDefinition,
+    start,
+    end,
+    slice=None,
+    part="denominator",  # noqa: A002
+) -> list[RecordSection]:
+    """The records behind a figure: the denominator's set, the numerator's subset, or the
+    ``rest`` (in the denominator, not in the numerator: e.g. the breached tickets). One
+    section per record set; none for a registered function that offers no records."""
     definition_validate(definition)
+    slice_ = dict(slice or {})
+    if not _slice_check(definition, slice_):
+        raise ValidationError(_("This KPI cannot be sliced by %(name)s.") % {"name": slice_})
+    part = part if part in PARTS else "denominator"
     if definition.aggregate == Aggregate.EXTERNAL:
-        return _ticket().objects.none()
-    rows = _period_set(definition, start, end, slice or {})
-    if part == "numerator":
-        rows = rows.filter(filter_q(SOURCES[definition.source], definition.numerator_filter))
-    return (
-        rows.distinct()
-        if "events" in json.dumps([definition.numerator_filter, definition.denominator_filter])
-        else rows
+        external = EXTERNALS.get(definition.external)
+        if external is None or external.records is None:
+            return []
+        return external.records(start, end, slice_, part)
+    if definition.aggregate == Aggregate.AVAILABILITY_PCT:
+        from serviceloop.evaluation.availability_kpis import availability_records
+
+        return availability_records(definition, start, end, slice_, part)
+    record_set = SOURCES[definition.source]
+    rows = (
+        _in_period(record_set, start, end)
+        .filter(_slice_q(record_set, slice_))
+        .filter(filter_q(record_set, definition.denominator_filter))
     )
+    numerator = filter_q(record_set, definition.numerator_filter)
+    if part == "numerator":
+        rows = rows.filter(numerator)
+    elif part == "rest":
+        rows = rows.exclude(pk__in=rows.filter(numerator).values("pk"))
+    if _uses_join(definition):
+        rows = rows.distinct()
+    return [RecordSection(record_set.label, rows)]
 
 
-# --- Periods and snapshots ----------------------------------------------------------------
+def kpi_records(definition: KpiDefinition, start, end, slice=None, part="denominator") -> QuerySet:  # noqa: A002
+    """The first record section's queryset (an empty ticket queryset when there is none)."""
+    sections = kpi_record_sections(definition, start, end, slice, part)
+    if sections:
+        return sections[0].queryset
+    return SOURCES["desk.tickets"].model().objects.none()
+
+
+# --- Periods ---------------------------------------------------------------------------------
 
 
 def period_bounds(period: str, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -561,47 +536,28 @@ def period_bounds(period: str, day: datetime.date) -> tuple[datetime.datetime, d
 
 
 def previous_period(period: str, today: datetime.date | None = None):
+    """The last complete period before the one containing ``today``."""
     today = today or timezone.localdate()
     start, _end = period_bounds(period, today)
-    return period_bounds(period, (start - datetime.timedelta(days=1)).date())
+    return period_bounds(period, (timezone.localtime(start) - datetime.timedelta(days=1)).date())
 
 
-def kpi_snapshot_store(definition: KpiDefinition, period, slice=None) -> tuple[KpiSnapshot, bool]:  # noqa: A002
-    """Store (or refresh) the value of ``period`` = ``(start, end)``; idempotent: one row per
-    (definition, period, slice). Returns ``(snapshot, created)``."""
-    start, end = period
-    result = kpi_evaluate(definition, start, end, slice)
-
-    def dec(value):
-        return None if value is None else Decimal(str(round(value, 6)))
-
-    with transaction.atomic():
-        snapshot, created = KpiSnapshot.objects.update_or_create(
-            definition=definition,
-            period_start=start,
-            period_end=end,
-            slice_id=slice_canonical(slice),
-            defaults={
-                "slice_key": json.loads(slice_canonical(slice)),
-                "value": dec(result.value),
-                "numerator": dec(result.numerator),
-                "denominator": dec(result.denominator),
-                "status": result.status,
-                "computed_at": timezone.now(),
-            },
-        )
-    return snapshot, created
+def periods_back(period: str, count: int, today: datetime.date | None = None) -> list[tuple]:
+    """The ``count`` complete periods before the one containing ``today``, oldest first."""
+    today = today or timezone.localdate()
+    out = []
+    for _i in range(count):
+        bounds = previous_period(period, today)
+        out.append(bounds)
+        today = timezone.localtime(bounds[0]).date()
+    return out[::-1]
 
 
-def snapshots_store_previous(today: datetime.date | None = None) -> int:
-    """Store the previous period's value of every active KPI; returns how many were new."""
-    created = 0
-    for definition in KpiDefinition.objects.active():
-        try:
-            _snapshot, new = kpi_snapshot_store(
-                definition, previous_period(definition.period, today)
-            )
-        except ValidationError:
-            continue
-        created += new
-    return created
+# Snapshots (``snapshots_kpis``) and the registered functions of this part, loaded with the
+# engine so every caller sees them.
+from serviceloop.evaluation import externals_kpis  # noqa: E402,F401
+from serviceloop.evaluation.snapshots_kpis import (  # noqa: E402,F401
+    kpi_snapshot_store,
+    kpi_snapshots_store_period,
+    snapshots_store_previous,
+)

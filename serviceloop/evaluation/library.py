@@ -1,6 +1,8 @@
 """The shipped KPI library, as data. ``kpi_library_load()`` creates the definitions that do
 not exist yet (by ``code``) and never changes one an organisation has edited: idempotent,
-safe to call from a data migration and from ``demo_load``."""
+safe to call from a data migration and from ``demo_load``. It validates nothing: an entry
+naming a function another part registers later loads all the same (and evaluates as "not
+available" until then)."""
 
 from django.db import transaction
 
@@ -127,6 +129,35 @@ LIBRARY = [
         "warning": 80,
     },
     {
+        "code": "positive-rating-rate",
+        "name_en": "Positive rating rate",
+        "name_zh": "好评率",
+        "description": "Of the ratings given in the period that take a side, the positive "
+        "ones: ratings 4–5 over ratings 1, 2, 4 and 5 (neutral 3s left out, unlike "
+        '"satisfied customers", which counts them as not satisfied).',
+        "aggregate": Aggregate.RATIO_OF_COUNTS,
+        "source": "desk.tickets.rated",
+        "denominator_filter": {"csat_score__in": [1, 2, 4, 5]},
+        "numerator_filter": {"csat_score__gte": 4},
+        "unit": "%",
+        "target": 95,
+        "warning": 90,
+    },
+    {
+        "code": "first-contact-resolution",
+        "name_en": "First-contact resolution",
+        "name_zh": "首次接触解决率",
+        "description": "Tickets resolved in the period, never reopened, where the provider "
+        "answered the customer at most once up to the resolution (the resolution note "
+        "counts as an answer: resolved with the first response, or by the system).",
+        "aggregate": Aggregate.RATIO_OF_COUNTS,
+        "source": "desk.tickets.resolved",
+        "numerator_filter": {"first_contact": True},
+        "unit": "%",
+        "target": 70,
+        "warning": 60,
+    },
+    {
         "code": "complaints-per-1000",
         "name_en": "Complaints per 1,000 tickets",
         "name_zh": "每千张工单投诉数",
@@ -144,20 +175,10 @@ LIBRARY = [
         "name_en": "Reopen rate",
         "name_zh": "工单重开率",
         "description": "Tickets resolved in the period that had been reopened (a status "
-        "change out of Resolved or Closed).",
+        "change out of Resolved or Closed back to an open status).",
         "aggregate": Aggregate.RATIO_OF_COUNTS,
         "source": "desk.tickets.resolved",
-        "numerator_filter": {
-            "events__kind": "status",
-            "events__from_value__in": ["resolved", "closed"],
-            "events__to_value__in": [
-                "new",
-                "assigned",
-                "in_progress",
-                "waiting_customer",
-                "waiting_supplier",
-            ],
-        },
+        "numerator_filter": {"reopened": True},
         "unit": "%",
         "direction": Direction.LOWER,
         "target": 5,
@@ -199,6 +220,59 @@ LIBRARY = [
         "target": 95,
         "warning": 85,
     },
+    {
+        "code": "availability-pct",
+        "name_en": "Service availability",
+        "name_zh": "服务可用率",
+        "description": "Uptime over agreed service time of the live services, from the "
+        "recorded outages and each service's service hours (announced planned maintenance "
+        "excluded), as the availability report computes it. By customer: the services it is "
+        "entitled to and the outages that affected it.",
+        "aggregate": Aggregate.AVAILABILITY_PCT,
+        "source": "assurance.outages",
+        "slices": ["organisation", "service"],
+        "unit": "%",
+        "target": 99.5,
+        "warning": 99,
+    },
+    {
+        "code": "record-completeness",
+        "name_en": "Record completeness",
+        "name_zh": "记录完整率",
+        "description": "Complete records among those closed in the period: tickets with "
+        "category, service and resolution (and a post-incident review for a major incident), "
+        "problems with their root cause. By customer: its tickets only.",
+        "aggregate": Aggregate.EXTERNAL,
+        "external": "evaluation.record_completeness",
+        "slices": ["organisation"],
+        "unit": "%",
+        "target": 98,
+        "warning": 95,
+    },
+    {
+        "code": "audit-findings-closed-on-time",
+        "name_en": "Audit findings closed on time",
+        "name_zh": "审核发现按期关闭率",
+        "description": "Computed by the internal audit part from the audit findings.",
+        "aggregate": Aggregate.EXTERNAL,
+        "external": "evaluation.audit_findings_closed_on_time",
+        "slices": [],
+        "unit": "%",
+        "target": 90,
+        "warning": 80,
+    },
+    {
+        "code": "corrective-actions-effective",
+        "name_en": "Corrective actions effective",
+        "name_zh": "纠正措施有效率",
+        "description": "Computed by the improvement part from the verified corrective actions.",
+        "aggregate": Aggregate.EXTERNAL,
+        "external": "improvement.corrective_actions_effective",
+        "slices": [],
+        "unit": "%",
+        "target": 90,
+        "warning": 80,
+    },
 ]
 
 
@@ -215,3 +289,9 @@ def kpi_library_load(model=None) -> int:
             _definition, new = model.objects.get_or_create(code=code, defaults=data)
             created += new
     return created
+
+
+def kpi_library_migrate(apps, schema_editor) -> None:
+    """The body of a data migration (``RunPython(kpi_library_migrate, RunPython.noop)``):
+    add the shipped KPIs an existing database lacks, with the migration's historical model."""
+    kpi_library_load(apps.get_model("evaluation", "KpiDefinition"))

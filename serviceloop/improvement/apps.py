@@ -10,6 +10,7 @@ class ImprovementConfig(AppConfig):
     def ready(self):
         # each part registers its navigation entries (core.navigation.register)
         from serviceloop.improvement import (  # noqa: F401
+            kpi_nonconformities,  # noqa: F401  (KPI function)
             nav_improvements,
             nav_nonconformities,
             nav_signals,

@@ -4,9 +4,13 @@
 from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 
-from serviceloop.core.navigation import NavEntry, register, register_filter
+from serviceloop.core.navigation import NavEntry, register, register_filter, register_page_gate
 from serviceloop.core.roles import Capability
-from serviceloop.planning.queries_tailoring import hide_switched_off_modules, refresh_on_sign_in
+from serviceloop.planning.queries_tailoring import (
+    hide_switched_off_modules,
+    page_switched_off,
+    refresh_on_sign_in,
+)
 
 register(
     NavEntry(
@@ -43,4 +47,5 @@ register(
     ),
 )
 register_filter(hide_switched_off_modules)
+register_page_gate(page_switched_off)  # and their pages answer 404 (core ModuleGateMiddleware)
 user_logged_in.connect(refresh_on_sign_in, dispatch_uid="planning.tailoring.refresh_on_sign_in")

@@ -164,18 +164,48 @@ def _set_current(request, set_current, **record):
     return redirect(f"context_{kind}_detail", pk=obj.pk)
 
 
+def _record_list(request, kind, model, filter_form_class, narrow, export_name, columns):
+    """The list of issues or interested parties (``kind``: "issue" or "party"): the current
+    ones unless the filter asks otherwise, narrowed by ``narrow(records, filters)``;
+    ``?format=csv|xlsx`` exports them with ``columns``."""
+    require_staff(request.user)
+    form = filter_form_class(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    records = _by_current(
+        model.objects.visible_to(request.user).select_related("owner"),
+        filters.get("current", ""),
+    )
+    records = narrow(records, filters)
+    fmt = export_format(request)
+    if fmt:
+        return export_response(fmt, export_name, columns, records)
+    context = {
+        "form": form,
+        "page": paginate(request, records),
+        "today": timezone.localdate(),
+        "can_manage": can_manage(request.user),
+    }
+    return render(request, f"planning/context_{kind}_list.html", context)
+
+
+def _record_form(request, form, save, *, kind, saved, title):
+    """The new or edit page of an issue or a party: a valid POST calls ``save(cleaned_data)``
+    (the service; its ValidationError lands in the form), then shows the record's page."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = save(form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect(f"context_{kind}_detail", pk=record.pk)
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
 # --- Issues --------------------------------------------------------------------------------
 
 
-@login_required
-def context_issue_list(request):
-    require_staff(request.user)
-    form = IssueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    issues = _by_current(
-        ContextIssue.objects.visible_to(request.user).select_related("owner"),
-        filters.get("current", ""),
-    )
+def _narrow_issues(issues, filters):
     if filters.get("kind"):
         issues = issues.filter(kind=filters["kind"])
     if filters.get("owner"):
@@ -183,32 +213,34 @@ def context_issue_list(request):
     if filters.get("q"):
         q = filters["q"]
         issues = issues.filter(Q(title__icontains=q) | Q(description__icontains=q))
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "context-issues", ISSUE_COLUMNS, issues)
-    context = {
-        "form": form,
-        "page": paginate(request, issues),
-        "today": timezone.localdate(),
-        "can_manage": can_manage(request.user),
-    }
-    return render(request, "planning/context_issue_list.html", context)
+    return issues
+
+
+@login_required
+def context_issue_list(request):
+    return _record_list(
+        request,
+        "issue",
+        ContextIssue,
+        IssueFilterForm,
+        _narrow_issues,
+        "context-issues",
+        ISSUE_COLUMNS,
+    )
 
 
 @login_required
 def context_issue_new(request):
     require_manage(request.user)
     form = IssueForm(request.POST or None, initial={"owner": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        try:
-            issue = services.issue_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Issue recorded."))
-            return redirect("context_issue_detail", pk=issue.pk)
-    title = _("New internal or external issue")
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return _record_form(
+        request,
+        form,
+        lambda data: services.issue_create(actor=request.user, **data),
+        kind="issue",
+        saved=_("Issue recorded."),
+        title=_("New internal or external issue"),
+    )
 
 
 @login_required
@@ -220,16 +252,14 @@ def context_issue_detail(request, pk):
 def context_issue_edit(request, pk):
     issue = get_issue_for(request.user, pk, write=True)
     form = IssueForm(request.POST or None, initial=IssueForm.initial_for(issue))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.issue_update(actor=request.user, issue=issue, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("context_issue_detail", pk=issue.pk)
-    title = _("Edit issue")
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return _record_form(
+        request,
+        form,
+        lambda data: services.issue_update(actor=request.user, issue=issue, **data),
+        kind="issue",
+        saved=_("Changes saved."),
+        title=_("Edit issue"),
+    )
 
 
 @login_required
@@ -242,46 +272,40 @@ def context_issue_current(request, pk):
 # --- Interested parties --------------------------------------------------------------------
 
 
-@login_required
-def context_party_list(request):
-    require_staff(request.user)
-    form = PartyFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    parties = _by_current(
-        InterestedParty.objects.visible_to(request.user).select_related("owner"),
-        filters.get("current", ""),
-    )
+def _narrow_parties(parties, filters):
     if filters.get("category"):
         parties = parties.filter(category=filters["category"])
     if filters.get("q"):
         q = filters["q"]
         parties = parties.filter(Q(name__icontains=q) | Q(requirements__icontains=q))
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "interested-parties", PARTY_COLUMNS, parties)
-    context = {
-        "form": form,
-        "page": paginate(request, parties),
-        "today": timezone.localdate(),
-        "can_manage": can_manage(request.user),
-    }
-    return render(request, "planning/context_party_list.html", context)
+    return parties
+
+
+@login_required
+def context_party_list(request):
+    return _record_list(
+        request,
+        "party",
+        InterestedParty,
+        PartyFilterForm,
+        _narrow_parties,
+        "interested-parties",
+        PARTY_COLUMNS,
+    )
 
 
 @login_required
 def context_party_new(request):
     require_manage(request.user)
     form = PartyForm(request.POST or None, initial={"owner": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        try:
-            party = services.party_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Interested party recorded."))
-            return redirect("context_party_detail", pk=party.pk)
-    title = _("New interested party")
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return _record_form(
+        request,
+        form,
+        lambda data: services.party_create(actor=request.user, **data),
+        kind="party",
+        saved=_("Interested party recorded."),
+        title=_("New interested party"),
+    )
 
 
 @login_required
@@ -293,16 +317,14 @@ def context_party_detail(request, pk):
 def context_party_edit(request, pk):
     party = get_party_for(request.user, pk, write=True)
     form = PartyForm(request.POST or None, initial=PartyForm.initial_for(party))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.party_update(actor=request.user, party=party, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("context_party_detail", pk=party.pk)
-    title = _("Edit interested party")
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return _record_form(
+        request,
+        form,
+        lambda data: services.party_update(actor=request.user, party=party, **data),
+        kind="party",
+        saved=_("Changes saved."),
+        title=_("Edit interested party"),
+    )
 
 
 @login_required

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from serviceloop.core.exports import Column, export_format, export_response
-from serviceloop.core.views.helpers import apply_service_errors, paginate
+from serviceloop.core.exports import Column
 from serviceloop.desk.models import Ticket
 from serviceloop.relationship import queries_suppliers as queries
 from serviceloop.relationship import services_suppliers as services
@@ -42,6 +41,15 @@ from serviceloop.relationship.permissions_suppliers import (
     require_supplier_writer,
     staff_only,
     supplier_role,
+)
+from serviceloop.relationship.views_suppliers_common import (
+    changed_fields,
+    filtered_list_page,
+    flash_errors,
+    flash_form_errors,
+    posted_form_apply,
+    record_form_page,
+    status_move_apply,
 )
 
 SUPPLIER_COLUMNS = [
@@ -84,48 +92,24 @@ TICKET_LINK_COLUMNS = [
 ]
 
 
-def flash_errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
-def flash_form_errors(request, form) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, message)
-
-
-def form_page(request, form, title, cancel_url):
-    return render(
-        request,
-        "relationship/supplier_form.html",
-        {"form": form, "title": title, "cancel_url": cancel_url},
-    )
-
-
 # --- Suppliers -----------------------------------------------------------------------------
 
 
 @login_required
 def supplier_list(request):
-    staff_only(request.user)
-    form = SupplierFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    suppliers = queries.suppliers_for_list(
-        request.user,
-        q=filters.get("q", ""),
-        kind=filters.get("kind", ""),
-        status=filters.get("status", ""),
+    return filtered_list_page(
+        request,
+        SupplierFilterForm,
+        lambda filters: queries.suppliers_for_list(
+            request.user,
+            q=filters.get("q", ""),
+            kind=filters.get("kind", ""),
+            status=filters.get("status", ""),
+        ),
+        export_name="suppliers",
+        columns=SUPPLIER_COLUMNS,
+        template="relationship/supplier_list.html",
     )
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "suppliers", SUPPLIER_COLUMNS, suppliers)
-    context = {
-        "form": form,
-        "page": paginate(request, suppliers),
-        "can_write": supplier_role(request.user) is not None,
-    }
-    return render(request, "relationship/supplier_list.html", context)
 
 
 @login_required
@@ -133,15 +117,15 @@ def supplier_new(request):
     staff_only(request.user)
     require_supplier_writer(request.user)
     form = SupplierForm(request.POST or None, initial={"kind": "external", "status": "active"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            supplier = services.supplier_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Supplier recorded."))
-            return redirect("supplier_detail", pk=supplier.pk)
-    return form_page(request, form, _("New supplier"), "/suppliers/")
+    return record_form_page(
+        request,
+        form,
+        save=lambda data: services.supplier_create(actor=request.user, **data),
+        saved=_("Supplier recorded."),
+        done=lambda supplier: redirect("supplier_detail", pk=supplier.pk),
+        title=_("New supplier"),
+        cancel_url="/suppliers/",
+    )
 
 
 @login_required
@@ -166,37 +150,31 @@ def supplier_detail(request, pk):
 def supplier_edit(request, pk):
     supplier = get_supplier_for(request.user, pk=pk, write=True)
     form = SupplierForm(request.POST or None, initial=SupplierForm.initial_for(supplier))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.supplier_update(
-                actor=request.user,
-                supplier=supplier,
-                **{k: v for k, v in form.cleaned_data.items() if k in form.changed_data},
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("supplier_detail", pk=supplier.pk)
-    return form_page(request, form, _("Edit %s") % supplier, f"/suppliers/{supplier.pk}/")
+    return record_form_page(
+        request,
+        form,
+        save=lambda data: services.supplier_update(
+            actor=request.user, supplier=supplier, **changed_fields(form)
+        ),
+        saved=_("Changes saved."),
+        done=lambda _saved: redirect("supplier_detail", pk=supplier.pk),
+        title=_("Edit %s") % supplier,
+        cancel_url=f"/suppliers/{supplier.pk}/",
+    )
 
 
 @login_required
 @require_POST
 def supplier_contact_add(request, pk):
     supplier = get_supplier_for(request.user, pk=pk, write=True)
-    form = ContactForm(request.POST, prefix="contact")
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        try:
-            services.supplier_contact_add(
-                actor=request.user, supplier=supplier, **form.cleaned_data
-            )
-        except ValidationError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("Contact added."))
+    posted_form_apply(
+        request,
+        ContactForm(request.POST, prefix="contact"),
+        save=lambda data: services.supplier_contact_add(
+            actor=request.user, supplier=supplier, **data
+        ),
+        saved=_("Contact added."),
+    )
     return redirect("supplier_detail", pk=supplier.pk)
 
 
@@ -205,17 +183,17 @@ def supplier_contact_edit(request, pk, contact):
     contact = get_contact_for(request.user, pk=contact, supplier_id=pk, write=True)
     initial = {f: getattr(contact, f) for f in services.CONTACT_FIELDS}
     form = ContactForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.supplier_contact_update(
-                actor=request.user, contact=contact, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("supplier_detail", pk=pk)
-    return form_page(request, form, _("Edit %s") % contact, f"/suppliers/{pk}/")
+    return record_form_page(
+        request,
+        form,
+        save=lambda data: services.supplier_contact_update(
+            actor=request.user, contact=contact, **data
+        ),
+        saved=_("Changes saved."),
+        done=lambda _saved: redirect("supplier_detail", pk=pk),
+        title=_("Edit %s") % contact,
+        cancel_url=f"/suppliers/{pk}/",
+    )
 
 
 @login_required
@@ -267,21 +245,22 @@ def supplier_ticket_unlink(request, link):
     return redirect("supplier_detail", pk=link.supplier_id)
 
 
-@login_required
-def supplier_ticket_list(request):
-    staff_only(request.user)
-    form = TicketLinkFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    links = queries.ticket_links_for(request.user, supplier=filters.get("supplier"))
+def _ticket_links_filtered(user, filters):
+    links = queries.ticket_links_for(user, supplier=filters.get("supplier"))
     if filters.get("caused"):
         links = links.filter(caused_incident=True)
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "supplier-tickets", TICKET_LINK_COLUMNS, links)
-    return render(
+    return links
+
+
+@login_required
+def supplier_ticket_list(request):
+    return filtered_list_page(
         request,
-        "relationship/supplier_ticket_list.html",
-        {"form": form, "page": paginate(request, links)},
+        TicketLinkFilterForm,
+        lambda filters: _ticket_links_filtered(request.user, filters),
+        export_name="supplier-tickets",
+        columns=TICKET_LINK_COLUMNS,
+        template="relationship/supplier_ticket_list.html",
     )
 
 
@@ -290,26 +269,21 @@ def supplier_ticket_list(request):
 
 @login_required
 def contract_list(request):
-    staff_only(request.user)
-    form = ContractFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    contracts = queries.contracts_for_list(
-        request.user,
-        q=filters.get("q", ""),
-        status=filters.get("status", ""),
-        supplier=filters.get("supplier"),
-        renewal_due=bool(filters.get("renewal_due")),
+    return filtered_list_page(
+        request,
+        ContractFilterForm,
+        lambda filters: queries.contracts_for_list(
+            request.user,
+            q=filters.get("q", ""),
+            status=filters.get("status", ""),
+            supplier=filters.get("supplier"),
+            renewal_due=bool(filters.get("renewal_due")),
+        ),
+        export_name="supplier-contracts",
+        columns=CONTRACT_COLUMNS,
+        template="relationship/contract_list.html",
+        context={"today": timezone.localdate()},
     )
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "supplier-contracts", CONTRACT_COLUMNS, contracts)
-    context = {
-        "form": form,
-        "page": paginate(request, contracts),
-        "can_write": supplier_role(request.user) is not None,
-        "today": timezone.localdate(),
-    }
-    return render(request, "relationship/contract_list.html", context)
 
 
 @login_required
@@ -317,15 +291,15 @@ def contract_new(request):
     staff_only(request.user)
     require_supplier_writer(request.user)
     form = ContractForm(request.POST or None, initial={"supplier": request.GET.get("supplier")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract = contract_services.contract_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Contract %s recorded.") % contract.reference)
-            return redirect("contract_detail", reference=contract.reference)
-    return form_page(request, form, _("New supplier contract"), "/suppliers/contracts/")
+    return record_form_page(
+        request,
+        form,
+        save=lambda data: contract_services.contract_create(actor=request.user, **data),
+        saved=lambda contract: _("Contract %s recorded.") % contract.reference,
+        done=lambda contract: redirect("contract_detail", reference=contract.reference),
+        title=_("New supplier contract"),
+        cancel_url="/suppliers/contracts/",
+    )
 
 
 @login_required
@@ -352,20 +326,16 @@ def contract_edit(request, reference):
     form = ContractForm(
         request.POST or None, initial=ContractForm.initial_for(contract), editing=True
     )
-    if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
-        try:
-            contract_services.contract_update(actor=request.user, contract=contract, **fields)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("contract_detail", reference=contract.reference)
-    return form_page(
+    return record_form_page(
         request,
         form,
-        _("Edit %s") % contract.reference,
-        f"/suppliers/contracts/{contract.reference}/",
+        save=lambda data: contract_services.contract_update(
+            actor=request.user, contract=contract, **changed_fields(form)
+        ),
+        saved=_("Changes saved."),
+        done=lambda _saved: redirect("contract_detail", reference=contract.reference),
+        title=_("Edit %s") % contract.reference,
+        cancel_url=f"/suppliers/contracts/{contract.reference}/",
     )
 
 
@@ -373,22 +343,17 @@ def contract_edit(request, reference):
 @require_POST
 def contract_move(request, reference):
     contract = get_contract_for(request.user, reference=reference, write=True)
-    form = ContractMoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid next status."))
-        return redirect("contract_detail", reference=contract.reference)
-    try:
-        contract_services.contract_transition(
+    status_move_apply(
+        request,
+        ContractMoveForm(request.POST),
+        lambda data: contract_services.contract_transition(
             actor=request.user,
             contract=contract,
-            target=form.cleaned_data["target"],
-            reason=form.cleaned_data["reason"],
-            expected_version=form.cleaned_data.get("version"),
-        )
-    except ValidationError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("Status changed."))
+            target=data["target"],
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        ),
+    )
     return redirect("contract_detail", reference=contract.reference)
 
 
@@ -396,18 +361,14 @@ def contract_move(request, reference):
 @require_POST
 def obligation_add(request, reference):
     contract = get_contract_for(request.user, reference=reference, write=True)
-    form = ObligationForm(request.POST, prefix="obligation")
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        try:
-            contract_services.obligation_create(
-                actor=request.user, contract=contract, **form.cleaned_data
-            )
-        except ValidationError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("Obligation added."))
+    posted_form_apply(
+        request,
+        ObligationForm(request.POST, prefix="obligation"),
+        save=lambda data: contract_services.obligation_create(
+            actor=request.user, contract=contract, **data
+        ),
+        saved=_("Obligation added."),
+    )
     return redirect("contract_detail", reference=contract.reference)
 
 
@@ -419,19 +380,14 @@ def obligation_edit(request, pk):
         raise Http404
     initial = {f: getattr(obligation, f) for f in contract_services.OBLIGATION_FIELDS}
     form = ObligationEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract_services.obligation_update(
-                actor=request.user, obligation=obligation, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("contract_detail", reference=contract.reference)
-    return form_page(
+    return record_form_page(
         request,
         form,
-        _("Edit obligation of %s") % contract.reference,
-        f"/suppliers/contracts/{contract.reference}/",
+        save=lambda data: contract_services.obligation_update(
+            actor=request.user, obligation=obligation, **data
+        ),
+        saved=_("Changes saved."),
+        done=lambda _saved: redirect("contract_detail", reference=contract.reference),
+        title=_("Edit obligation of %s") % contract.reference,
+        cancel_url=f"/suppliers/contracts/{contract.reference}/",
     )

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from serviceloop.core.exports import Column, export_format, export_response
-from serviceloop.core.views.helpers import apply_service_errors, paginate
+from serviceloop.core.exports import Column
 from serviceloop.relationship import queries_suppliers as queries
 from serviceloop.relationship import services_suppliers_disputes as dispute_services
 from serviceloop.relationship import services_suppliers_reviews as reviews
@@ -36,7 +35,15 @@ from serviceloop.relationship.permissions_suppliers import (
     staff_only,
     supplier_role,
 )
-from serviceloop.relationship.views_suppliers import flash_errors, flash_form_errors, form_page
+from serviceloop.relationship.views_suppliers_common import (
+    changed_fields,
+    filtered_list_page,
+    flash_errors,
+    flash_form_errors,
+    posted_form_apply,
+    record_form_page,
+    status_move_apply,
+)
 
 REVIEW_COLUMNS = [
     Column(_l("Reference"), "reference"),
@@ -67,21 +74,16 @@ DISPUTE_COLUMNS = [
 
 @login_required
 def review_list(request):
-    staff_only(request.user)
-    form = ReviewFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    found = queries.reviews_for_list(
-        request.user, supplier=filters.get("supplier"), status=filters.get("status", "")
+    return filtered_list_page(
+        request,
+        ReviewFilterForm,
+        lambda filters: queries.reviews_for_list(
+            request.user, supplier=filters.get("supplier"), status=filters.get("status", "")
+        ),
+        export_name="supplier-reviews",
+        columns=REVIEW_COLUMNS,
+        template="relationship/supplier_review_list.html",
     )
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "supplier-reviews", REVIEW_COLUMNS, found)
-    context = {
-        "form": form,
-        "page": paginate(request, found),
-        "can_write": supplier_role(request.user) is not None,
-    }
-    return render(request, "relationship/supplier_review_list.html", context)
 
 
 @login_required
@@ -89,15 +91,15 @@ def review_new(request):
     staff_only(request.user)
     require_supplier_writer(request.user)
     form = ReviewForm(request.POST or None, initial={"supplier": request.GET.get("supplier")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            review = reviews.review_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Review %s opened.") % review.reference)
-            return redirect("supplier_review_detail", reference=review.reference)
-    return form_page(request, form, _("New supplier performance review"), "/suppliers/reviews/")
+    return record_form_page(
+        request,
+        form,
+        save=lambda data: reviews.review_create(actor=request.user, **data),
+        saved=lambda review: _("Review %s opened.") % review.reference,
+        done=lambda review: redirect("supplier_review_detail", reference=review.reference),
+        title=_("New supplier performance review"),
+        cancel_url="/suppliers/reviews/",
+    )
 
 
 @login_required
@@ -155,21 +157,18 @@ def review_score(request, reference, score):
     except (ReviewScore.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
     form = ScoreForm(request.POST, prefix=f"score-{score.pk}")
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        try:
-            reviews.review_score_set(
-                actor=request.user,
-                score=score,
-                met=None if score.computed else form.met_value(),
-                actual_value=None if score.computed else form.cleaned_data["actual_value"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("Score saved."))
+    posted_form_apply(
+        request,
+        form,
+        save=lambda data: reviews.review_score_set(
+            actor=request.user,
+            score=score,
+            met=None if score.computed else form.met_value(),
+            actual_value=None if score.computed else data["actual_value"],
+            note=data["note"],
+        ),
+        saved=_("Score saved."),
+    )
     return redirect("supplier_review_detail", reference=review.reference)
 
 
@@ -205,24 +204,19 @@ def review_complete(request, reference):
 
 @login_required
 def dispute_list(request):
-    staff_only(request.user)
-    form = DisputeFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    disputes = queries.disputes_for_list(
-        request.user,
-        q=filters.get("q", ""),
-        status=filters.get("status", ""),
-        supplier=filters.get("supplier"),
+    return filtered_list_page(
+        request,
+        DisputeFilterForm,
+        lambda filters: queries.disputes_for_list(
+            request.user,
+            q=filters.get("q", ""),
+            status=filters.get("status", ""),
+            supplier=filters.get("supplier"),
+        ),
+        export_name="supplier-disputes",
+        columns=DISPUTE_COLUMNS,
+        template="relationship/supplier_dispute_list.html",
     )
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "supplier-disputes", DISPUTE_COLUMNS, disputes)
-    context = {
-        "form": form,
-        "page": paginate(request, disputes),
-        "can_write": supplier_role(request.user) is not None,
-    }
-    return render(request, "relationship/supplier_dispute_list.html", context)
 
 
 @login_required
@@ -234,15 +228,15 @@ def dispute_new(request):
         with contextlib.suppress(Http404):
             initial["supplier"] = get_supplier_for(request.user, pk=request.GET["supplier"]).pk
     form = DisputeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            dispute = dispute_services.dispute_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Dispute %s recorded.") % dispute.reference)
-            return redirect("supplier_dispute_detail", reference=dispute.reference)
-    return form_page(request, form, _("New supplier dispute"), "/suppliers/disputes/")
+    return record_form_page(
+        request,
+        form,
+        save=lambda data: dispute_services.dispute_create(actor=request.user, **data),
+        saved=lambda dispute: _("Dispute %s recorded.") % dispute.reference,
+        done=lambda dispute: redirect("supplier_dispute_detail", reference=dispute.reference),
+        title=_("New supplier dispute"),
+        cancel_url="/suppliers/disputes/",
+    )
 
 
 @login_required
@@ -264,20 +258,16 @@ def dispute_edit(request, reference):
     initial["contract"] = dispute.contract_id
     initial["owner"] = dispute.owner_id
     form = DisputeForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
-        try:
-            dispute_services.dispute_update(actor=request.user, dispute=dispute, **fields)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("supplier_dispute_detail", reference=dispute.reference)
-    return form_page(
+    return record_form_page(
         request,
         form,
-        _("Edit %s") % dispute.reference,
-        f"/suppliers/disputes/{dispute.reference}/",
+        save=lambda data: dispute_services.dispute_update(
+            actor=request.user, dispute=dispute, **changed_fields(form)
+        ),
+        saved=_("Changes saved."),
+        done=lambda _saved: redirect("supplier_dispute_detail", reference=dispute.reference),
+        title=_("Edit %s") % dispute.reference,
+        cancel_url=f"/suppliers/disputes/{dispute.reference}/",
     )
 
 
@@ -285,21 +275,16 @@ def dispute_edit(request, reference):
 @require_POST
 def dispute_move(request, reference):
     dispute = get_dispute_for(request.user, reference=reference, write=True)
-    form = DisputeMoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid next status."))
-        return redirect("supplier_dispute_detail", reference=dispute.reference)
-    try:
-        dispute_services.dispute_transition(
+    status_move_apply(
+        request,
+        DisputeMoveForm(request.POST),
+        lambda data: dispute_services.dispute_transition(
             actor=request.user,
             dispute=dispute,
-            target=form.cleaned_data["target"],
-            resolution=form.cleaned_data["resolution"],
-            reason=form.cleaned_data["reason"],
-            expected_version=form.cleaned_data.get("version"),
-        )
-    except ValidationError as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, _("Status changed."))
+            target=data["target"],
+            resolution=data["resolution"],
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        ),
+    )
     return redirect("supplier_dispute_detail", reference=dispute.reference)

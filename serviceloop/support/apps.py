@@ -18,3 +18,7 @@ class SupportConfig(AppConfig):
 
         # knowledge panels inside desk pages (core.slots)
         slots_knowledge.register()
+        # the competence check when the desk assigns a ticket (core.hooks)
+        from serviceloop.support import checks_competence
+
+        checks_competence.register()

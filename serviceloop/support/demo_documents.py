@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from serviceloop.core.models import Team, User
 from serviceloop.core.roles import Role
+from serviceloop.support import services_document_campaigns as campaign_services
+from serviceloop.support import services_document_versions as version_services
 from serviceloop.support import services_documents as services
 from serviceloop.support.models import Document
 
@@ -182,15 +184,17 @@ def _write(spec: StarterDocument, people, now) -> Document:
         now=start,
     )
     version = document.current_version
-    services.version_transition(actor=owner, version=version, target="in_review", now=start + DAY)
-    services.version_approve(actor=top, version=version, now=start + 2 * DAY)
+    version_services.version_transition(
+        actor=owner, version=version, target="in_review", now=start + DAY
+    )
+    version_services.version_approve(actor=top, version=version, now=start + 2 * DAY)
     document.refresh_from_db()
     return document
 
 
 def _revise(document: Document, people, *, body, summary, at, approve: bool, reviewers=()):
     owner, top = people["owner"], people["top"]
-    version = services.version_create(
+    version = version_services.version_create(
         actor=owner,
         document=document,
         body=body,
@@ -198,9 +202,11 @@ def _revise(document: Document, people, *, body, summary, at, approve: bool, rev
         reviewers=list(reviewers),
         now=at,
     )
-    services.version_transition(actor=owner, version=version, target="in_review", now=at + DAY)
+    version_services.version_transition(
+        actor=owner, version=version, target="in_review", now=at + DAY
+    )
     if approve:
-        services.version_approve(actor=top, version=version, now=at + 2 * DAY)
+        version_services.version_approve(actor=top, version=version, now=at + 2 * DAY)
     return version
 
 
@@ -253,7 +259,7 @@ def _campaign(people, now, write) -> int:
         return 0
     desk = Team.objects.filter(name__startswith="一线服务台").first()
     start = now - 20 * DAY
-    campaign = services.campaign_create(
+    campaign = campaign_services.campaign_create(
         actor=people["owner"],
         version=policy.effective_version,
         deadline=timezone.localdate(now) + 10 * DAY,
@@ -266,7 +272,7 @@ def _campaign(people, now, write) -> int:
     )
     rows = list(campaign.acknowledgements.select_related("person").order_by("person__username"))
     for index, row in enumerate(rows[: len(rows) // 2]):
-        services.acknowledgement_give(
+        campaign_services.acknowledgement_give(
             actor=row.person, campaign=campaign, now=start + (index + 1) * DAY
         )
     write(f"campaign {campaign.reference}: {len(rows) // 2} of {len(rows)} acknowledged")

@@ -51,6 +51,7 @@ from serviceloop.support.models import (
     TrainingSession,
     competence_read_all,
 )
+from serviceloop.support.record_writing import reminders_send, text_clean
 from serviceloop.support.services_documents import add_months
 
 NAME_LIMIT = 120
@@ -167,20 +168,6 @@ def get_session_for(
 # --- Validation ----------------------------------------------------------------------------
 
 
-def _text(value, field, errors, *, limit, required_message="") -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = _("Enter text.")
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors[field] = _("Keep it under %(n)d characters.") % {"n": limit}
-    elif not value and required_message:
-        errors[field] = required_message
-    return value
-
-
 def _clean_level(value, errors, *, field="level", minimum=0) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= 4:
         errors[field] = _("Choose a level from %(min)d to 4.") % {"min": minimum}
@@ -228,9 +215,9 @@ def competence_create(*, actor, name: str, category: str = "", description: str 
     """Add a competence (names are unique)."""
     require_edit(actor)
     errors: dict = {}
-    name = _text(name, "name", errors, limit=NAME_LIMIT, required_message=_("Give a name."))
-    category = _text(category, "category", errors, limit=NAME_LIMIT)
-    description = _text(description, "description", errors, limit=TEXT_LIMIT)
+    name = text_clean(name, "name", errors, limit=NAME_LIMIT, required_message=_("Give a name."))
+    category = text_clean(category, "category", errors, limit=NAME_LIMIT)
+    description = text_clean(description, "description", errors, limit=TEXT_LIMIT)
     if name and Competence.objects.filter(name__iexact=name).exists():
         errors["name"] = _("A competence with this name exists.")
     if errors:
@@ -255,7 +242,7 @@ def competence_update(
     errors: dict = {}
     values = {}
     if name is not UNSET:
-        values["name"] = _text(
+        values["name"] = text_clean(
             name, "name", errors, limit=NAME_LIMIT, required_message=_("Give a name.")
         )
         if (
@@ -266,9 +253,9 @@ def competence_update(
         ):
             errors["name"] = _("A competence with this name exists.")
     if category is not UNSET:
-        values["category"] = _text(category, "category", errors, limit=NAME_LIMIT)
+        values["category"] = text_clean(category, "category", errors, limit=NAME_LIMIT)
     if description is not UNSET:
-        values["description"] = _text(description, "description", errors, limit=TEXT_LIMIT)
+        values["description"] = text_clean(description, "description", errors, limit=TEXT_LIMIT)
     if is_active is not UNSET:
         values["is_active"] = bool(is_active)
     if errors:
@@ -298,7 +285,7 @@ def requirement_set(
     errors: dict = {}
     level = _clean_level(level, errors, minimum=1)
     role = role or ""
-    process = _text(process, "process", errors, limit=NAME_LIMIT)
+    process = text_clean(process, "process", errors, limit=NAME_LIMIT)
     if role and role not in Role.values:
         errors["role"] = _("Choose a role.")
     targets = [bool(role), bool(process), category is not None]
@@ -429,12 +416,12 @@ def person_competence_set(
     errors: dict = {}
     _staff_person(person, "person", errors)
     level = _clean_level(level, errors)
-    evidence = _text(evidence, "evidence", errors, limit=TEXT_LIMIT)
+    evidence = text_clean(evidence, "evidence", errors, limit=TEXT_LIMIT)
     if level and not evidence and "level" not in errors:
         errors["evidence"] = _(
             "Say what shows this level: a certificate, an assessment, work observed."
         )
-    certificate = _text(certificate, "certificate", errors, limit=200)
+    certificate = text_clean(certificate, "certificate", errors, limit=200)
     expires_on = _clean_date(expires_on, "expires_on", errors, required=False)
     assessed_on = _clean_date(
         assessed_on or timezone.localdate(now), "assessed_on", errors, required=True
@@ -480,11 +467,13 @@ def person_competence_set(
 def _course_values(values: dict, errors: dict) -> dict:
     clean = {}
     if "title" in values:
-        clean["title"] = _text(
+        clean["title"] = text_clean(
             values["title"], "title", errors, limit=200, required_message=_("Give a title.")
         )
     if "description" in values:
-        clean["description"] = _text(values["description"], "description", errors, limit=TEXT_LIMIT)
+        clean["description"] = text_clean(
+            values["description"], "description", errors, limit=TEXT_LIMIT
+        )
     if "competence" in values:
         clean["competence"] = values["competence"]
     if "raises_to_level" in values:
@@ -597,13 +586,13 @@ def session_create(
     require_edit(actor)
     errors: dict = {}
     held_on = _clean_date(held_on, "held_on", errors)
-    trainer_name = _text(trainer_name, "trainer_name", errors, limit=150)
+    trainer_name = text_clean(trainer_name, "trainer_name", errors, limit=150)
     if trainer is not None:
         _staff_person(trainer, "trainer", errors)
     if trainer is None and not trainer_name and "trainer_name" not in errors:
         errors["trainer"] = _("Name the trainer: one of us, or an external trainer.")
-    location = _text(location, "location", errors, limit=200)
-    notes = _text(notes, "notes", errors, limit=TEXT_LIMIT)
+    location = text_clean(location, "location", errors, limit=200)
+    notes = text_clean(notes, "notes", errors, limit=TEXT_LIMIT)
     attendees = _clean_attendees(attendees, errors)
     if not isinstance(course, TrainingCourse):
         errors["course"] = _("Choose a course.")
@@ -665,11 +654,11 @@ def session_update(
             _staff_person(trainer, "trainer", errors)
         values["trainer"] = trainer
     if trainer_name is not UNSET:
-        values["trainer_name"] = _text(trainer_name, "trainer_name", errors, limit=150)
+        values["trainer_name"] = text_clean(trainer_name, "trainer_name", errors, limit=150)
     if location is not UNSET:
-        values["location"] = _text(location, "location", errors, limit=200)
+        values["location"] = text_clean(location, "location", errors, limit=200)
     if notes is not UNSET:
-        values["notes"] = _text(notes, "notes", errors, limit=TEXT_LIMIT)
+        values["notes"] = text_clean(notes, "notes", errors, limit=TEXT_LIMIT)
     if attendees is not UNSET:
         attendees = _clean_attendees(attendees, errors)
     if errors:
@@ -787,7 +776,7 @@ def attendance_record(
                 errors["score"] = _("Only someone who attended is assessed.")
     else:
         score = None
-    comment = _text(comment, "comment", errors, limit=300)
+    comment = text_clean(comment, "comment", errors, limit=300)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -892,33 +881,21 @@ def competence_expiry_remind(*, today: datetime.date | None = None) -> int:
         .select_related("person", "competence")
         .order_by("pk")
     )
-    sent = 0
-    for held in due:
-        key = expiry_reminder_key(held)
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        with transaction.atomic():
-            created = notify(
-                recipients=[held.person],
-                kind="competence_expiry",
-                context={
-                    "held": held,
-                    "competence": held.competence,
-                    "expires_on": held.expires_on,
-                    "lapsed": held.expires_on < today,
-                },
-                url=reverse("competence_person", args=[held.person_id]),
-                dedupe_key=key,
-            )
-            if created:
-                audit_record(
-                    actor=None,
-                    verb="competence.expiry_reminded",
-                    obj=held,
-                    payload={"person": held.person_id, "expires_on": held.expires_on},
-                )
-                sent += 1
-    return sent
+    return reminders_send(
+        due,
+        key=expiry_reminder_key,
+        recipient=lambda held: held.person,
+        kind="competence_expiry",
+        context=lambda held: {
+            "held": held,
+            "competence": held.competence,
+            "expires_on": held.expires_on,
+            "lapsed": held.expires_on < today,
+        },
+        url=lambda held: reverse("competence_person", args=[held.person_id]),
+        verb="competence.expiry_reminded",
+        payload=lambda held: {"person": held.person_id, "expires_on": held.expires_on},
+    )
 
 
 # --- Settings ------------------------------------------------------------------------------
@@ -999,7 +976,9 @@ def _item_values(values: dict, errors: dict) -> dict:
         ("notes", TEXT_LIMIT, ""),
     ):
         if name in values:
-            clean[name] = _text(values[name], name, errors, limit=limit, required_message=message)
+            clean[name] = text_clean(
+                values[name], name, errors, limit=limit, required_message=message
+            )
     if "frequency" in values:
         if values["frequency"] not in Frequency.values:
             errors["frequency"] = _("Choose how often.")
@@ -1129,7 +1108,7 @@ def communication_record_add(
     held_on = _clean_date(held_on, "held_on", errors)
     if held_on and held_on > timezone.localdate(now):
         errors["held_on"] = _("Record a communication once it is held.")
-    summary = _text(
+    summary = text_clean(
         summary, "summary", errors, limit=TEXT_LIMIT, required_message=_("Summarise what was said.")
     )
     if errors:

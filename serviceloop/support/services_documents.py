@@ -17,6 +17,10 @@ Who may do what (declared once here; the views and the API ask these functions):
 
 Each service validates, writes the change and appends one audit row in one transaction; bad
 input raises ValidationError (nothing written), a missing right PermissionDenied.
+
+This module holds the rights, the validation, documents and their periodic review; the
+versions and their sign-offs are in ``services_document_versions``, the read-and-acknowledge
+campaigns in ``services_document_campaigns``.
 """
 
 import calendar
@@ -24,7 +28,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -32,31 +36,29 @@ from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
-from serviceloop.core.models import Notification, Team, User
+from serviceloop.core.models import User
 from serviceloop.core.numbering import reference_allocate
-from serviceloop.core.roles import Capability, Role
+from serviceloop.core.roles import Capability
 from serviceloop.core.sanitise import clean_html
-from serviceloop.core.services.notifications import notify
 from serviceloop.support.models import (
     DOCUMENT_APPROVER,
     DOCUMENT_EDITOR,
-    Acknowledgement,
     AcknowledgementCampaign,
-    CampaignStatus,
     Document,
     DocumentKind,
-    DocumentSignoff,
     DocumentStatus,
     DocumentVersion,
-    ObsoleteReason,
-    SignoffDecision,
-    SignoffKind,
     VersionStatus,
     clauses_normalise,
     documents_read_all,
-    version_transition_for,
 )
-from serviceloop.support.models.documents import OPEN_VERSION_STATUSES
+from serviceloop.support.record_writing import (
+    pks_sorted,
+    record_lock,
+    record_touch,
+    reminders_send,
+    text_clean,
+)
 
 TITLE_LIMIT = 200
 SUMMARY_LIMIT = 300
@@ -182,20 +184,6 @@ def body_clean(body: str) -> str:
     return clean_html(body).strip()
 
 
-def _text(value, field: str, errors: dict, *, limit: int, required_message: str = "") -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = _("Enter text.")
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors[field] = _("Keep it under %(n)d characters.") % {"n": limit}
-    elif not value and required_message:
-        errors[field] = required_message
-    return value
-
-
 def _clean_kind(kind, errors: dict) -> str:
     if kind not in DocumentKind.values:
         errors["kind"] = _("Choose the kind of document.")
@@ -264,25 +252,11 @@ def _clean_planned(value, errors: dict, *, today) -> datetime.date | None:
 
 
 def _locked_document(document: Document, expected_version: int | None = None) -> Document:
-    current = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ValidationError(
-            _("Someone else changed this document meanwhile; check it and try again."),
-            code="stale",
-        )
-    return current
-
-
-def _touch(document: Document, now) -> Document:
-    document.updated_at = now
-    document.version = F("version") + 1
-    document.save()
-    document.refresh_from_db(fields=["version"])
-    return document
-
-
-def _ids(objects) -> list[int]:
-    return sorted(o.pk for o in objects)
+    return record_lock(
+        document,
+        expected_version,
+        _("Someone else changed this document meanwhile; check it and try again."),
+    )
 
 
 # --- Documents -----------------------------------------------------------------------------
@@ -309,13 +283,15 @@ def document_create(
     _require_edit(actor)
     today = timezone.localdate(now)
     errors: dict = {}
-    title = _text(title, "title", errors, limit=TITLE_LIMIT, required_message=_("Give a title."))
+    title = text_clean(
+        title, "title", errors, limit=TITLE_LIMIT, required_message=_("Give a title.")
+    )
     kind = _clean_kind(kind, errors)
     owner = _clean_owner(owner or actor, errors)
     clauses = _clean_clauses(clauses, errors)
     interval = _clean_interval(review_interval_months, errors)
     body = _clean_body(body, errors)
-    change_summary = _text(change_summary, "change_summary", errors, limit=SUMMARY_LIMIT)
+    change_summary = text_clean(change_summary, "change_summary", errors, limit=SUMMARY_LIMIT)
     reviewers = _clean_people(reviewers, "reviewers", errors, approvers=False, author=actor)
     approvers = _clean_people(approvers, "approvers", errors, approvers=True, author=actor)
     planned_effective = _clean_planned(planned_effective, errors, today=today)
@@ -358,8 +334,8 @@ def document_create(
                 "owner": owner.pk,
                 "clauses": clauses,
                 "review_interval_months": interval,
-                "reviewers": _ids(reviewers),
-                "approvers": _ids(approvers),
+                "reviewers": pks_sorted(reviewers),
+                "approvers": pks_sorted(approvers),
             },
         )
     return document
@@ -395,7 +371,7 @@ def document_update(
     errors: dict = {}
     new = {}
     if title is not UNSET:
-        new["title"] = _text(
+        new["title"] = text_clean(
             title, "title", errors, limit=TITLE_LIMIT, required_message=_("Give a title.")
         )
     if kind is not UNSET:
@@ -425,7 +401,7 @@ def document_update(
                 setattr(document, name, value)
         if not changes:
             return document
-        _touch(document, now)
+        record_touch(document, now)
         audit_record(actor=actor, verb="document.updated", obj=document, payload=changes)
     return document
 
@@ -452,7 +428,7 @@ def document_mark_reviewed(
         old = document.next_review
         document.next_review = next_review
         document.last_reviewed_at = now
-        _touch(document, now)
+        record_touch(document, now)
         audit_record(
             actor=actor,
             verb="document.reviewed",
@@ -460,394 +436,6 @@ def document_mark_reviewed(
             payload={"next_review": [old, next_review]},
         )
     return document
-
-
-# --- Versions ------------------------------------------------------------------------------
-
-
-def version_create(
-    *,
-    actor,
-    document: Document,
-    body=None,
-    change_summary: str = "",
-    reviewers=None,
-    approvers=None,
-    planned_effective=None,
-    now=None,
-) -> DocumentVersion:
-    """Open the next version as a draft by the actor. The text, reviewers and approvers
-    start as the newest version's unless given. One open revision at a time."""
-    now = now or timezone.now()
-    _require_edit(actor)
-    today = timezone.localdate(now)
-    with transaction.atomic():
-        document = _locked_document(document)
-        if document.status == DocumentStatus.WITHDRAWN:
-            raise ValidationError(_("This document is withdrawn; it gets no new versions."))
-        newest = document.current_version
-        if newest is not None and newest.status in OPEN_VERSION_STATUSES:
-            raise ValidationError(
-                _("Version %(n)d is still open (draft, in review or approved): finish it first.")
-                % {"n": newest.number}
-            )
-        errors: dict = {}
-        body = _clean_body(newest.body if body is None and newest else body, errors)
-        change_summary = _text(change_summary, "change_summary", errors, limit=SUMMARY_LIMIT)
-        if reviewers is None:
-            reviewers = [p for p in newest.reviewers.all() if p.pk != actor.pk] if newest else []
-        if approvers is None:
-            approvers = [p for p in newest.approvers.all() if p.pk != actor.pk] if newest else []
-        reviewers = _clean_people(reviewers, "reviewers", errors, approvers=False, author=actor)
-        approvers = _clean_people(approvers, "approvers", errors, approvers=True, author=actor)
-        planned_effective = _clean_planned(planned_effective, errors, today=today)
-        if errors:
-            raise ValidationError(errors)
-        version = DocumentVersion.objects.create(
-            document=document,
-            number=(newest.number + 1) if newest else 1,
-            body=body,
-            change_summary=change_summary,
-            author=actor,
-            planned_effective=planned_effective,
-            created_at=now,
-            updated_at=now,
-        )
-        version.reviewers.set(reviewers)
-        version.approvers.set(approvers)
-        document.current_version = version
-        _touch(document, now)
-        audit_record(
-            actor=actor,
-            verb="document.version_created",
-            obj=document,
-            payload={"version": version.number, "change_summary": change_summary},
-        )
-    return version
-
-
-def version_update(
-    *,
-    actor,
-    version: DocumentVersion,
-    body=UNSET,
-    change_summary=UNSET,
-    reviewers=UNSET,
-    approvers=UNSET,
-    planned_effective=UNSET,
-    now=None,
-) -> DocumentVersion:
-    """Change a draft version: its text, change summary, reviewers, approvers or planned
-    effective date. A version submitted for review is frozen."""
-    now = now or timezone.now()
-    _require_edit(actor)
-    today = timezone.localdate(now)
-    with transaction.atomic():
-        _locked_document(version.document)
-        version = DocumentVersion.objects.select_related("document", "author").get(pk=version.pk)
-        if version.status != VersionStatus.DRAFT:
-            raise ValidationError(
-                _("Only a draft can be changed; return it to draft or start a new version.")
-            )
-        errors: dict = {}
-        changes: dict = {}
-        if body is not UNSET:
-            new_body = _clean_body(body, errors)
-            if new_body != version.body:
-                changes["body"] = True
-                version.body = new_body
-        if change_summary is not UNSET:
-            summary = _text(change_summary, "change_summary", errors, limit=SUMMARY_LIMIT)
-            if summary != version.change_summary:
-                changes["change_summary"] = [version.change_summary, summary]
-                version.change_summary = summary
-        if planned_effective is not UNSET:
-            planned = _clean_planned(planned_effective, errors, today=today)
-            if planned != version.planned_effective:
-                changes["planned_effective"] = [version.planned_effective, planned]
-                version.planned_effective = planned
-        people = {}
-        for field, given, is_approver in (
-            ("reviewers", reviewers, False),
-            ("approvers", approvers, True),
-        ):
-            if given is UNSET:
-                continue
-            given = _clean_people(
-                given, field, errors, approvers=is_approver, author=version.author
-            )
-            old, new = _ids(getattr(version, field).all()), _ids(given)
-            if old != new:
-                changes[field] = [old, new]
-                people[field] = given
-        if errors:
-            raise ValidationError(errors)
-        if not changes:
-            return version
-        version.updated_at = now
-        version.save()
-        for field, given in people.items():
-            getattr(version, field).set(given)
-        audit_record(
-            actor=actor,
-            verb="document.version_updated",
-            obj=version.document,
-            payload={"version": version.number, **changes},
-        )
-    return version
-
-
-def version_transition(
-    *, actor, version: DocumentVersion, target: str, comment: str = "", now=None
-) -> DocumentVersion:
-    """Move a version along the declared lifecycle (``VERSION_TRANSITIONS``) if one of the
-    actor's roles allows it. ``approved`` is a sign-off (``version_approve``)."""
-    now = now or timezone.now()
-    roles = document_roles(actor)
-    if not roles:
-        raise PermissionDenied
-    if target == VersionStatus.APPROVED:
-        return version_approve(actor=actor, version=version, comment=comment, now=now)
-    errors: dict = {}
-    comment = _text(comment, "comment", errors, limit=COMMENT_LIMIT)
-    if errors:
-        raise ValidationError(errors)
-    today = timezone.localdate(now)
-    with transaction.atomic():
-        document = _locked_document(version.document)
-        version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
-        source = version.status
-        move = version_transition_for(source, target, roles)
-        if move is None:
-            if version_transition_for(source, target, {DOCUMENT_EDITOR, DOCUMENT_APPROVER}):
-                raise PermissionDenied(_("You may not do this."))
-            label = VersionStatus(target).label if target in VersionStatus.values else target
-            raise ValidationError(
-                {
-                    "status": _("A version cannot go from “%(from)s” to “%(to)s”.")
-                    % {"from": VersionStatus(source).label, "to": label}
-                }
-            )
-        payload = {"version": version.number, "from": source, "to": target}
-        if target == VersionStatus.IN_REVIEW:
-            if not version.body:
-                raise ValidationError({"body": _("Write the version's text first.")})
-            version.status = target
-            version.round += 1
-            version.submitted_at = now
-            version.updated_at = now
-            version.save()
-            payload["round"] = version.round
-        elif target == VersionStatus.DRAFT:
-            version.status = target
-            version.updated_at = now
-            version.save()
-        elif target == VersionStatus.EFFECTIVE:
-            _make_effective(version, document, on=today, now=now)
-        elif target == VersionStatus.OBSOLETE:
-            version.status = target
-            version.obsolete_from = today
-            version.obsolete_reason = ObsoleteReason.WITHDRAWN
-            version.updated_at = now
-            version.save()
-            if document.effective_version_id == version.pk:
-                document.effective_version = None
-                document.status = DocumentStatus.WITHDRAWN
-                document.next_review = None
-        if comment:
-            payload["comment"] = comment
-        _touch(document, now)
-        audit_record(actor=actor, verb="document.version_transition", obj=document, payload=payload)
-        if target == VersionStatus.IN_REVIEW:
-            _ask_for_signoffs(version)
-    return version
-
-
-def _ask_for_signoffs(version: DocumentVersion) -> None:
-    """Tell the named reviewers and approvers that a version waits for them (inside the
-    transition's transaction: a rolled-back submission notifies nobody)."""
-    document = version.document
-    people = [*version.reviewers.all(), *version.approvers.all()]
-    if people:
-        notify(
-            recipients=people,
-            kind="document_signoff_requested",
-            context={"document": document, "version": version},
-            url=reverse("document_version", args=[document.reference, version.number]),
-            dedupe_key=f"document-signoff:{version.pk}:{version.round}",
-        )
-
-
-def _make_effective(version: DocumentVersion, document: Document, *, on, now) -> None:
-    """Put ``version`` in force from ``on``; the version in force until then becomes obsolete
-    on that same date (superseded). Runs inside the caller's transaction, document locked."""
-    previous = document.effective_version
-    if previous is not None and previous.pk != version.pk:
-        previous.status = VersionStatus.OBSOLETE
-        previous.obsolete_from = on
-        previous.obsolete_reason = ObsoleteReason.SUPERSEDED
-        previous.superseded_by = version
-        previous.updated_at = now
-        previous.save()
-    version.status = VersionStatus.EFFECTIVE
-    version.effective_from = on
-    version.updated_at = now
-    version.save()
-    document.effective_version = version
-    document.status = DocumentStatus.EFFECTIVE
-    document.next_review = add_months(on, document.review_interval_months)
-
-
-def version_review(
-    *, actor, version: DocumentVersion, decision: str, comment: str = "", now=None
-) -> DocumentSignoff:
-    """A named reviewer's word on a version in review: endorsed, or changes requested (with
-    a comment). One word per reviewer and round; a new word replaces it."""
-    now = now or timezone.now()
-    if decision not in (SignoffDecision.ENDORSED, SignoffDecision.CHANGES_REQUESTED):
-        raise ValidationError({"decision": _("Endorse the version or ask for changes.")})
-    errors: dict = {}
-    comment = _text(comment, "comment", errors, limit=COMMENT_LIMIT)
-    if decision == SignoffDecision.CHANGES_REQUESTED and not comment:
-        errors["comment"] = _("Say which changes you ask for.")
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        document = _locked_document(version.document)
-        version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
-        if not version.reviewers.filter(pk=actor.pk).exists():
-            raise PermissionDenied(_("Only the reviewers named on this version review it."))
-        if version.status != VersionStatus.IN_REVIEW:
-            raise ValidationError(_("This version is not in review."))
-        signoff, created = DocumentSignoff.objects.update_or_create(
-            version=version,
-            round=version.round,
-            person=actor,
-            kind=SignoffKind.REVIEW,
-            defaults={"decision": decision, "comment": comment, "signed_at": now},
-        )
-        audit_record(
-            actor=actor,
-            verb="document.version_reviewed",
-            obj=document,
-            payload={"version": version.number, "round": version.round, "decision": decision},
-        )
-    return signoff
-
-
-def signoff_state(version: DocumentVersion) -> dict:
-    """Who reviewed and approved this round, and who is awaited."""
-    signoffs = list(
-        version.signoffs.filter(round=version.round).select_related("person").order_by("signed_at")
-    )
-    reviews = {s.person_id: s for s in signoffs if s.kind == SignoffKind.REVIEW}
-    approvals = {s.person_id: s for s in signoffs if s.kind == SignoffKind.APPROVAL}
-    reviewers = list(version.reviewers.all())
-    approvers = list(version.approvers.all())
-    return {
-        "reviews": reviews,
-        "approvals": approvals,
-        "reviewers": reviewers,
-        "approvers": approvers,
-        "reviewer_rows": [{"person": p, "signoff": reviews.get(p.pk)} for p in reviewers],
-        "approver_rows": [{"person": p, "signoff": approvals.get(p.pk)} for p in approvers],
-        "reviews_awaited": [
-            p
-            for p in reviewers
-            if p.pk not in reviews or reviews[p.pk].decision != SignoffDecision.ENDORSED
-        ],
-        "approvals_awaited": [p for p in approvers if p.pk not in approvals],
-    }
-
-
-def version_approve(
-    *, actor, version: DocumentVersion, comment: str = "", now=None
-) -> DocumentVersion:
-    """An approver signs a version in review. Rules: the author never approves his own
-    version; when the version names approvers only they sign, and it is approved once all
-    have; every named reviewer must have endorsed it first. Once approved it takes effect on
-    its planned date (today when none or past): the version in force until then becomes
-    obsolete on that date."""
-    now = now or timezone.now()
-    if not documents_may_approve(actor):
-        raise PermissionDenied
-    errors: dict = {}
-    comment = _text(comment, "comment", errors, limit=COMMENT_LIMIT)
-    if errors:
-        raise ValidationError(errors)
-    today = timezone.localdate(now)
-    with transaction.atomic():
-        document = _locked_document(version.document)
-        version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
-        if version.status != VersionStatus.IN_REVIEW:
-            raise ValidationError(_("Only a version in review can be approved."))
-        if version.author_id == actor.pk:
-            raise ValidationError(_("The author cannot approve his own version."))
-        state = signoff_state(version)
-        named = {p.pk for p in state["approvers"]}
-        if named and actor.pk not in named:
-            raise PermissionDenied(_("Only the approvers named on this version approve it."))
-        if actor.pk in state["approvals"]:
-            raise ValidationError(_("You have already approved this version."))
-        if state["reviews_awaited"]:
-            raise ValidationError(
-                _("Every reviewer must endorse the version first; awaited: %(names)s.")
-                % {"names": ", ".join(str(p) for p in state["reviews_awaited"])}
-            )
-        DocumentSignoff.objects.create(
-            version=version,
-            round=version.round,
-            person=actor,
-            kind=SignoffKind.APPROVAL,
-            decision=SignoffDecision.APPROVED,
-            comment=comment,
-            signed_at=now,
-        )
-        remaining = named - set(state["approvals"]) - {actor.pk}
-        payload = {"version": version.number, "round": version.round, "complete": not remaining}
-        if not remaining:
-            version.status = VersionStatus.APPROVED
-            version.approved_at = now
-            version.approved_by = actor
-            planned = version.planned_effective
-            version.effective_from = planned if planned and planned > today else today
-            version.updated_at = now
-            version.save()
-            payload["effective_from"] = version.effective_from
-            if version.effective_from <= today:
-                _make_effective(version, document, on=version.effective_from, now=now)
-                payload["effective"] = True
-        _touch(document, now)
-        audit_record(actor=actor, verb="document.version_approved", obj=document, payload=payload)
-    return version
-
-
-def documents_take_effect(*, today: datetime.date | None = None, now=None) -> int:
-    """Put into force every approved version whose effective date has come (the daily
-    task); the previous version becomes obsolete on that date. Returns how many."""
-    today = today or timezone.localdate()
-    now = now or timezone.now()
-    due = DocumentVersion.objects.filter(
-        status=VersionStatus.APPROVED, effective_from__lte=today
-    ).values_list("pk", flat=True)
-    done = 0
-    for pk in list(due):
-        with transaction.atomic():
-            version = DocumentVersion.objects.select_related("document").get(pk=pk)
-            document = _locked_document(version.document)
-            version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=pk)
-            if version.status != VersionStatus.APPROVED:
-                continue  # taken by another worker
-            _make_effective(version, document, on=version.effective_from, now=now)
-            _touch(document, now)
-            audit_record(
-                actor=None,
-                verb="document.version_effective",
-                obj=document,
-                payload={"version": version.number, "effective_from": version.effective_from},
-            )
-            done += 1
-    return done
 
 
 # --- Periodic review reminders ---------------------------------------------------------------
@@ -869,327 +457,13 @@ def document_review_remind(*, today: datetime.date | None = None) -> int:
         .select_related("owner")
         .order_by("pk")
     )
-    sent = 0
-    for document in due:
-        key = review_reminder_key(document)
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        with transaction.atomic():
-            created = notify(
-                recipients=[document.owner],
-                kind="document_review_due",
-                context={"document": document, "next_review": document.next_review},
-                url=reverse("document_detail", args=[document.reference]),
-                dedupe_key=key,
-            )
-            if created:
-                audit_record(
-                    actor=None,
-                    verb="document.review_reminded",
-                    obj=document,
-                    payload={"owner": document.owner_id, "next_review": document.next_review},
-                )
-                sent += 1
-    return sent
-
-
-# --- Read-and-acknowledge campaigns ----------------------------------------------------------
-
-
-def _clean_roles(roles, errors: dict) -> list[str]:
-    roles = list(roles or [])
-    bad = [r for r in roles if r not in Role.values]
-    if bad:
-        errors["roles"] = _("Unknown roles: %(roles)s.") % {"roles": ", ".join(map(str, bad))}
-    return sorted(set(roles) - set(bad))
-
-
-def campaign_audience(*, people=(), teams=(), roles=()):
-    """The active people the targets name: the people themselves, the members of the teams
-    and the holders of the roles."""
-    query = Q(pk__in=[p.pk for p in people])
-    team_ids = [t.pk for t in teams]
-    if team_ids:
-        query |= Q(teams__in=team_ids)
-    if roles:
-        query |= Q(role__in=list(roles))
-    return User.objects.filter(query, is_active=True).distinct().order_by("username")
-
-
-def _campaign_fields(deadline, title, message, people, teams, roles, errors, *, today):
-    if not isinstance(deadline, datetime.date) or isinstance(deadline, datetime.datetime):
-        errors["deadline"] = _("Enter the deadline.")
-    elif deadline < today:
-        errors["deadline"] = _("The deadline cannot be in the past.")
-    title = _text(title, "title", errors, limit=TITLE_LIMIT)
-    message = _text(message, "message", errors, limit=COMMENT_LIMIT)
-    roles = _clean_roles(roles, errors)
-    people = list(people or [])
-    teams = list(teams or [])
-    if any(not isinstance(t, Team) for t in teams):
-        errors["teams"] = _("Choose teams.")
-    return title, message, people, teams, roles
-
-
-def _add_targets(campaign: AcknowledgementCampaign, audience, now) -> list[User]:
-    existing = set(campaign.acknowledgements.values_list("person_id", flat=True))
-    added = [p for p in audience if p.pk not in existing]
-    Acknowledgement.objects.bulk_create(
-        [Acknowledgement(campaign=campaign, person=p, added_at=now) for p in added]
+    return reminders_send(
+        due,
+        key=review_reminder_key,
+        recipient=lambda document: document.owner,
+        kind="document_review_due",
+        context=lambda document: {"document": document, "next_review": document.next_review},
+        url=lambda document: reverse("document_detail", args=[document.reference]),
+        verb="document.review_reminded",
+        payload=lambda document: {"owner": document.owner_id, "next_review": document.next_review},
     )
-    return added
-
-
-def _ask_to_read(campaign: AcknowledgementCampaign, people) -> None:
-    for person in people:
-        notify(
-            recipients=[person],
-            kind="document_read_request",
-            context={"campaign": campaign, "document": campaign.document},
-            url=reverse("document_detail", args=[campaign.document.reference]),
-            dedupe_key=f"document-read:{campaign.pk}:{person.pk}",
-        )
-
-
-def campaign_create(
-    *,
-    actor,
-    version: DocumentVersion,
-    deadline: datetime.date,
-    people=(),
-    teams=(),
-    roles=(),
-    title: str = "",
-    message: str = "",
-    now=None,
-) -> AcknowledgementCampaign:
-    """Ask people (named, by team, by role) to read ``version`` and acknowledge it by
-    ``deadline`` (reference ``ACK-YYYY-NNNN``). The version must be approved or in force.
-    Each person asked gets one acknowledgement row and one notification."""
-    now = now or timezone.now()
-    _require_edit(actor)
-    today = timezone.localdate(now)
-    errors: dict = {}
-    title, message, people, teams, roles = _campaign_fields(
-        deadline, title, message, people, teams, roles, errors, today=today
-    )
-    if version.status not in (VersionStatus.APPROVED, VersionStatus.EFFECTIVE):
-        errors["version"] = _("Only an approved or effective version is sent out to read.")
-    audience = list(campaign_audience(people=people, teams=teams, roles=roles))
-    if not audience and not errors:
-        errors["people"] = _("Nobody matches: name people, teams or roles.")
-    if errors:
-        raise ValidationError(errors)
-    document = version.document
-    with transaction.atomic():
-        campaign = AcknowledgementCampaign.objects.create(
-            reference=reference_allocate(kind="ACK", year=today.year, width=4),
-            document=document,
-            version=version,
-            title=title or document.title,
-            message=message,
-            deadline=deadline,
-            roles=roles,
-            created_by=actor,
-            created_at=now,
-        )
-        campaign.people.set(people)
-        campaign.teams.set(teams)
-        added = _add_targets(campaign, audience, now)
-        _ask_to_read(campaign, added)
-        audit_record(
-            actor=actor,
-            verb="document.campaign_started",
-            obj=campaign,
-            payload={
-                "reference": campaign.reference,
-                "document": document.reference,
-                "version": version.number,
-                "deadline": deadline,
-                "people": _ids(people),
-                "teams": _ids(teams),
-                "roles": roles,
-                "asked": len(added),
-            },
-        )
-    return campaign
-
-
-def campaign_update(
-    *,
-    actor,
-    campaign: AcknowledgementCampaign,
-    deadline=UNSET,
-    title=UNSET,
-    message=UNSET,
-    people=UNSET,
-    teams=UNSET,
-    roles=UNSET,
-    now=None,
-) -> AcknowledgementCampaign:
-    """Change an open campaign: its deadline, wording or targets. New targets add people
-    (and ask them); nobody already asked is removed — the rows are evidence."""
-    now = now or timezone.now()
-    _require_edit(actor)
-    today = timezone.localdate(now)
-    with transaction.atomic():
-        campaign = AcknowledgementCampaign.objects.select_for_update(of=("self",)).get(
-            pk=campaign.pk
-        )
-        if campaign.status != CampaignStatus.OPEN:
-            raise ValidationError(_("This campaign is closed."))
-        errors: dict = {}
-        title, message, people, teams, roles = _campaign_fields(
-            campaign.deadline if deadline is UNSET else deadline,
-            campaign.title if title is UNSET else title,
-            campaign.message if message is UNSET else message,
-            list(campaign.people.all()) if people is UNSET else people,
-            list(campaign.teams.all()) if teams is UNSET else teams,
-            campaign.roles if roles is UNSET else roles,
-            errors,
-            today=min(today, campaign.deadline),
-        )
-        if not title:
-            errors["title"] = _("Give a title.")
-        if errors:
-            raise ValidationError(errors)
-        changes: dict = {}
-        for name, value in (
-            ("deadline", campaign.deadline if deadline is UNSET else deadline),
-            ("title", title),
-            ("message", message),
-            ("roles", roles),
-        ):
-            if getattr(campaign, name) != value:
-                changes[name] = [getattr(campaign, name), value]
-                setattr(campaign, name, value)
-        for name, value in (("people", people), ("teams", teams)):
-            old, new = _ids(getattr(campaign, name).all()), _ids(value)
-            if old != new:
-                changes[name] = [old, new]
-                getattr(campaign, name).set(value)
-        if not changes:
-            return campaign
-        campaign.save()
-        audience = campaign_audience(people=people, teams=teams, roles=roles)
-        added = _add_targets(campaign, audience, now)
-        _ask_to_read(campaign, added)
-        changes["asked"] = len(added)
-        audit_record(actor=actor, verb="document.campaign_updated", obj=campaign, payload=changes)
-    return campaign
-
-
-def campaign_close(*, actor, campaign: AcknowledgementCampaign, now=None):
-    """Close a campaign: no more acknowledgements or reminders. Its figures stay."""
-    now = now or timezone.now()
-    _require_edit(actor)
-    with transaction.atomic():
-        campaign = AcknowledgementCampaign.objects.select_for_update(of=("self",)).get(
-            pk=campaign.pk
-        )
-        if campaign.status == CampaignStatus.CLOSED:
-            raise ValidationError(_("This campaign is already closed."))
-        campaign.status = CampaignStatus.CLOSED
-        campaign.closed_at = now
-        campaign.save(update_fields=["status", "closed_at"])
-        outstanding = campaign.acknowledgements.filter(acknowledged_at__isnull=True).count()
-        audit_record(
-            actor=actor,
-            verb="document.campaign_closed",
-            obj=campaign,
-            payload={"outstanding": outstanding},
-        )
-    return campaign
-
-
-def acknowledgement_give(*, actor, campaign: AcknowledgementCampaign, now=None) -> Acknowledgement:
-    """The actor states he has read and understood the campaign's version. Once per person
-    and campaign; only while the campaign is open and the version approved or in force."""
-    now = now or timezone.now()
-    if not (actor.is_authenticated and actor.is_active):
-        raise PermissionDenied
-    with transaction.atomic():
-        row = (
-            Acknowledgement.objects.select_for_update(of=("self",))
-            .select_related("campaign__version", "campaign__document")
-            .filter(campaign=campaign, person=actor)
-            .first()
-        )
-        if row is None:
-            raise PermissionDenied(_("This campaign does not ask you to read the document."))
-        campaign = row.campaign
-        if row.acknowledged_at is not None:
-            raise ValidationError(
-                _("You acknowledged this on %(date)s.")
-                % {"date": timezone.localtime(row.acknowledged_at).strftime("%Y-%m-%d")}
-            )
-        if campaign.status != CampaignStatus.OPEN:
-            raise ValidationError(_("This campaign is closed."))
-        if campaign.version.status not in (VersionStatus.APPROVED, VersionStatus.EFFECTIVE):
-            raise ValidationError(_("This version is no longer in force."))
-        updated = Acknowledgement.objects.filter(pk=row.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now
-        )
-        if not updated:  # pragma: no cover - the row lock makes this a no-op
-            raise ValidationError(_("You have already acknowledged this."))
-        row.acknowledged_at = now
-        audit_record(
-            actor=actor,
-            verb="document.acknowledged",
-            obj=campaign,
-            organisation=actor.organisation,
-            payload={
-                "document": campaign.document.reference,
-                "version": campaign.version.number,
-                "on_time": timezone.localdate(now) <= campaign.deadline,
-            },
-        )
-    return row
-
-
-def reminder_key(campaign_id: int, person_id: int) -> str:
-    return f"document-ack-reminder:{campaign_id}:{person_id}"
-
-
-def campaign_remind(*, today: datetime.date | None = None, now=None) -> int:
-    """Remind the people who have not acknowledged yet, once the deadline is near
-    (``REMIND_BEFORE_DEADLINE``) or past: exactly once per campaign and person (a
-    conditional update of ``reminded_at`` and the notification's dedupe key both guard it).
-    Open campaigns only; one transaction and one audit row per campaign. Returns the number
-    of people reminded."""
-    today = today or timezone.localdate()
-    now = now or timezone.now()
-    due = AcknowledgementCampaign.objects.filter(
-        status=CampaignStatus.OPEN,
-        deadline__lte=today + REMIND_BEFORE_DEADLINE,
-        acknowledgements__acknowledged_at__isnull=True,
-        acknowledgements__reminded_at__isnull=True,
-    ).distinct()
-    sent = 0
-    for campaign in due.select_related("document").order_by("pk"):
-        with transaction.atomic():
-            rows = Acknowledgement.objects.filter(
-                campaign=campaign, acknowledged_at__isnull=True, reminded_at__isnull=True
-            ).select_related("person")
-            reminded = []
-            for row in rows.order_by("person_id"):
-                claimed = Acknowledgement.objects.filter(
-                    pk=row.pk, reminded_at__isnull=True, acknowledged_at__isnull=True
-                ).update(reminded_at=now)
-                if claimed and notify(
-                    recipients=[row.person],
-                    kind="document_ack_reminder",
-                    context={"campaign": campaign, "document": campaign.document},
-                    url=reverse("document_detail", args=[campaign.document.reference]),
-                    dedupe_key=reminder_key(campaign.pk, row.person_id),
-                ):
-                    reminded.append(row.person_id)
-            if reminded:
-                audit_record(
-                    actor=None,
-                    verb="document.campaign_reminded",
-                    obj=campaign,
-                    payload={"reminded": reminded},
-                )
-                sent += len(reminded)
-    return sent

@@ -27,7 +27,6 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -35,11 +34,10 @@ from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
-from serviceloop.core.models import Notification, Team, User
+from serviceloop.core.models import Team, User
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.roles import Capability
 from serviceloop.core.sanitise import clean_html
-from serviceloop.core.services.notifications import notify
 from serviceloop.support.models import (
     KNOWLEDGE_AUTHOR,
     KNOWLEDGE_PUBLISHER,
@@ -52,6 +50,13 @@ from serviceloop.support.models import (
     Audience,
     KnowledgeCategory,
     article_transition_for,
+)
+from serviceloop.support.record_writing import (
+    pks_sorted,
+    record_lock,
+    record_touch,
+    reminders_send,
+    text_clean,
 )
 from serviceloop.support.search_knowledge import article_index
 
@@ -154,18 +159,6 @@ def body_clean(body: str) -> str:
     return clean_html(body).strip()
 
 
-def _text(value, field: str, errors: dict, *, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[field] = _("Enter text.")
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors[field] = _("Keep it under %(n)d characters.") % {"n": limit}
-    return value
-
-
 def _clean_owner(owner, errors: dict):
     if owner is None:
         errors["owner"] = _("An article needs an owner.")
@@ -190,7 +183,7 @@ def _clean_audience(value, errors: dict) -> str:
 
 
 def _content(title, body, errors: dict) -> tuple[str, str]:
-    title = _text(title, "title", errors, limit=TITLE_LIMIT)
+    title = text_clean(title, "title", errors, limit=TITLE_LIMIT)
     if not title and "title" not in errors:
         errors["title"] = _("Give the article a title.")
     if body is not None and not isinstance(body, str):
@@ -205,25 +198,11 @@ def _content(title, body, errors: dict) -> tuple[str, str]:
 
 
 def _locked(article: Article, expected_version: int | None) -> Article:
-    current = Article.objects.select_for_update(of=("self",)).get(pk=article.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ValidationError(
-            _("Someone else changed this article meanwhile; check it and try again."),
-            code="stale",
-        )
-    return current
-
-
-def _save(article: Article, now) -> Article:
-    article.updated_at = now
-    article.version = F("version") + 1
-    article.save()
-    article.refresh_from_db(fields=["version"])
-    return article
-
-
-def _ids(objects) -> list[int]:
-    return sorted(o.pk for o in objects)
+    return record_lock(
+        article,
+        expected_version,
+        _("Someone else changed this article meanwhile; check it and try again."),
+    )
 
 
 # --- Articles ----------------------------------------------------------------------------
@@ -249,7 +228,7 @@ def article_create(
     today = timezone.localdate(now)
     errors: dict = {}
     title, body = _content(title, body, errors)
-    change_note = _text(change_note, "change_note", errors, limit=NOTE_LIMIT)
+    change_note = text_clean(change_note, "change_note", errors, limit=NOTE_LIMIT)
     audience = _clean_audience(audience, errors)
     owner = _clean_owner(owner or actor, errors)
     review_due = _clean_review_due(review_due or today + REVIEW_INTERVAL, errors, today=today)
@@ -291,8 +270,8 @@ def article_create(
                 "audience": audience,
                 "owner": owner.pk,
                 "review_due": review_due,
-                "categories": _ids(categories),
-                "services": _ids(services),
+                "categories": pks_sorted(categories),
+                "services": pks_sorted(services),
             },
         )
     return article
@@ -324,7 +303,7 @@ def article_update(
     now = now or timezone.now()
     _require_write(actor)
     errors: dict = {}
-    change_note = _text(change_note, "change_note", errors, limit=NOTE_LIMIT)
+    change_note = text_clean(change_note, "change_note", errors, limit=NOTE_LIMIT)
     with transaction.atomic():
         article = _locked(article, expected_version)
         if article.status == ArticleStatus.RETIRED:
@@ -355,7 +334,7 @@ def article_update(
         for name, given in (("categories", categories), ("services", services)):
             if given is UNSET:
                 continue
-            old, new = _ids(getattr(article, name).all()), _ids(given)
+            old, new = pks_sorted(getattr(article, name).all()), pks_sorted(given)
             if old != new:
                 changes[name] = [old, new]
         if article.is_readable and not may_publish and ({"audience", "services"} & set(changes)):
@@ -395,7 +374,7 @@ def article_update(
             }
         if not changes:
             return article
-        _save(article, now)
+        record_touch(article, now)
         for name, given in (("categories", categories), ("services", services)):
             if name in changes:
                 getattr(article, name).set(given)
@@ -436,7 +415,7 @@ def article_transition(
             article.first_published_at = article.first_published_at or now
         elif target == ArticleStatus.RETIRED:
             article.retired_at = now
-        _save(article, now)
+        record_touch(article, now)
         article_index(article)
         audit_record(
             actor=actor,
@@ -470,7 +449,7 @@ def article_mark_reviewed(
         old = article.review_due
         article.review_due = next_review
         article.last_reviewed_at = now
-        _save(article, now)
+        record_touch(article, now)
         audit_record(
             actor=actor,
             verb="knowledge.article_reviewed",
@@ -494,7 +473,7 @@ def article_feedback_give(
     if not isinstance(helpful, bool):
         raise ValidationError({"helpful": _("Answer yes or no.")})
     errors: dict = {}
-    comment = _text(comment, "comment", errors, limit=COMMENT_LIMIT)
+    comment = text_clean(comment, "comment", errors, limit=COMMENT_LIMIT)
     if errors:
         raise ValidationError(errors)
     if not Article.objects.visible_to(actor).filter(pk=article.pk).exists():
@@ -691,10 +670,10 @@ def article_unlink(*, actor, link) -> None:
 
 
 def _category_fields(name, description, errors: dict) -> tuple[str, str]:
-    name = _text(name, "name", errors, limit=120)
+    name = text_clean(name, "name", errors, limit=120)
     if not name and "name" not in errors:
         errors["name"] = _("Give the category a name.")
-    description = _text(description, "description", errors, limit=2000)
+    description = text_clean(description, "description", errors, limit=2000)
     return name, description
 
 
@@ -773,26 +752,13 @@ def knowledge_review_remind(*, today: datetime.date | None = None) -> int:
     changing the date sets a new date, which is reminded of in its turn. Returns the number
     of reminders sent."""
     today = today or timezone.localdate()
-    sent = 0
-    overdue = Article.objects.review_overdue(today).select_related("owner").order_by("pk")
-    for article in overdue:
-        key = review_reminder_key(article)
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        with transaction.atomic():
-            created = notify(
-                recipients=[article.owner],
-                kind="knowledge_review_due",
-                context={"article": article, "review_due": article.review_due},
-                url=reverse("knowledge_detail", args=[article.reference]),
-                dedupe_key=key,
-            )
-            if created:
-                audit_record(
-                    actor=None,
-                    verb="knowledge.review_reminded",
-                    obj=article,
-                    payload={"owner": article.owner_id, "review_due": article.review_due},
-                )
-                sent += 1
-    return sent
+    return reminders_send(
+        Article.objects.review_overdue(today).select_related("owner").order_by("pk"),
+        key=review_reminder_key,
+        recipient=lambda article: article.owner,
+        kind="knowledge_review_due",
+        context=lambda article: {"article": article, "review_due": article.review_due},
+        url=lambda article: reverse("knowledge_detail", args=[article.reference]),
+        verb="knowledge.review_reminded",
+        payload=lambda article: {"owner": article.owner_id, "review_due": article.review_due},
+    )

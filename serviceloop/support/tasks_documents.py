@@ -4,11 +4,9 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from serviceloop.support.services_documents import (
-    campaign_remind,
-    document_review_remind,
-    documents_take_effect,
-)
+from serviceloop.support.services_document_campaigns import campaign_remind
+from serviceloop.support.services_document_versions import documents_take_effect
+from serviceloop.support.services_documents import document_review_remind
 
 __all__ = ["document_acknowledgement_reminders", "document_reviews_due", "documents_effective"]
 

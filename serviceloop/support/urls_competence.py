@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from serviceloop.support import views_communication as communication
 from serviceloop.support import views_competence as views
 
 urlpatterns = [
@@ -46,18 +47,24 @@ urlpatterns = [
         views.training_attendance,
         name="training_attendance",
     ),
-    path("communication/", views.communication_list, name="communication_list"),
-    path("communication/new/", views.communication_new, name="communication_new"),
-    path("communication/records/", views.communication_records, name="communication_records"),
-    path("communication/<str:reference>/", views.communication_detail, name="communication_detail"),
+    path("communication/", communication.communication_list, name="communication_list"),
+    path("communication/new/", communication.communication_new, name="communication_new"),
+    path(
+        "communication/records/", communication.communication_records, name="communication_records"
+    ),
+    path(
+        "communication/<str:reference>/",
+        communication.communication_detail,
+        name="communication_detail",
+    ),
     path(
         "communication/<str:reference>/edit/",
-        views.communication_edit,
+        communication.communication_edit,
         name="communication_edit",
     ),
     path(
         "communication/<str:reference>/record/",
-        views.communication_record,
+        communication.communication_record,
         name="communication_record",
     ),
 ]

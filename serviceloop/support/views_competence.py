@@ -1,14 +1,13 @@
-"""The competence, training and communication screens (clauses 7.2–7.4): the competence
-matrix (filters, CSV and a coloured XLSX), competences and requirements, a person's
-competence profile, the settings; training courses and sessions with attendance and results;
-the communication plan and the records of communications held."""
+"""The competence and training screens (clauses 7.2–7.3): the competence matrix (filters, CSV
+and a coloured XLSX), competences and requirements, a person's competence profile, the
+settings; training courses and sessions with attendance and results. (The communication
+plan: ``views_communication``.)"""
 
 import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,16 +18,18 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from serviceloop.core.exports import FORMULA_STARTS, Column, export_format, export_response
-from serviceloop.core.models import Attachment
-from serviceloop.core.views.helpers import apply_service_errors, paginate
+from serviceloop.core.views.helpers import paginate
 from serviceloop.support import queries_competence as queries
 from serviceloop.support import services_competence as services
+from serviceloop.support.form_screens import (
+    data_without,
+    flash_form_errors,
+    flash_service_errors,
+    form_page_save,
+    status_move_apply,
+)
 from serviceloop.support.forms_competence import (
     AttendanceForm,
-    CommunicationFilterForm,
-    CommunicationItemEditForm,
-    CommunicationItemForm,
-    CommunicationRecordForm,
     CompetenceForm,
     CompetenceSettingsForm,
     CourseForm,
@@ -42,8 +43,6 @@ from serviceloop.support.forms_competence import (
 )
 from serviceloop.support.models import (
     Acknowledgement,
-    CommunicationItem,
-    CommunicationRecord,
     Competence,
     CompetenceChange,
     CompetenceRequirement,
@@ -110,38 +109,6 @@ COURSE_COLUMNS = [
     Column(_l("Sessions"), "session_count"),
     Column(_l("Active"), "is_active"),
 ]
-COMMUNICATION_COLUMNS = [
-    Column(_l("Reference"), "reference"),
-    Column(_l("What"), "topic"),
-    Column(_l("Audience"), "audience"),
-    Column(_l("Frequency"), "get_frequency_display"),
-    Column(_l("When"), "timing"),
-    Column(_l("Channel"), "get_channel_display"),
-    Column(_l("Owner"), "owner"),
-    Column(_l("Last held"), "last_held_on"),
-    Column(_l("Next due"), "next_due"),
-    Column(_l("Overdue"), "overdue"),
-    Column(_l("Records"), "record_count"),
-    Column(_l("Active"), "is_active"),
-]
-RECORD_COLUMNS = [
-    Column(_l("Plan item"), "item.reference"),
-    Column(_l("What"), "item.topic"),
-    Column(_l("Held on"), "held_on"),
-    Column(_l("Summary"), "summary"),
-    Column(_l("Recorded by"), "recorded_by"),
-]
-
-
-def _messages_from(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request, form) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, message)
 
 
 # --- The matrix ----------------------------------------------------------------------------
@@ -256,18 +223,16 @@ def competence_list(request):
 @login_required
 def competence_new(request):
     services.require_edit(request.user)
-    form = CompetenceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("is_active", None)
-        try:
-            services.competence_create(actor=request.user, **data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Competence saved."))
-            return redirect("competence_list")
-    return render(request, "core/form_page.html", {"form": form, "title": _("New competence")})
+    return form_page_save(
+        request,
+        CompetenceForm(request.POST or None),
+        save=lambda data: services.competence_create(
+            actor=request.user, **data_without(data, "is_active")
+        ),
+        saved=_("Competence saved."),
+        done=lambda _saved: redirect("competence_list"),
+        title=_("New competence"),
+    )
 
 
 @login_required
@@ -282,18 +247,16 @@ def competence_edit(request, pk):
             "is_active": competence.is_active,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.competence_update(
-                actor=request.user, competence=competence, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Competence saved."))
-            return redirect("competence_list")
-    title = _("Edit %s") % competence.name
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return form_page_save(
+        request,
+        form,
+        save=lambda data: services.competence_update(
+            actor=request.user, competence=competence, **data
+        ),
+        saved=_("Competence saved."),
+        done=lambda _saved: redirect("competence_list"),
+        title=_("Edit %s") % competence.name,
+    )
 
 
 @login_required
@@ -311,17 +274,13 @@ def competence_requirements(request):
 @login_required
 def competence_requirement_new(request):
     services.require_edit(request.user)
-    form = RequirementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.requirement_set(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Requirement saved."))
-            return redirect("competence_requirements")
-    return render(
-        request, "core/form_page.html", {"form": form, "title": _("New competence requirement")}
+    return form_page_save(
+        request,
+        RequirementForm(request.POST or None),
+        save=lambda data: services.requirement_set(actor=request.user, **data),
+        saved=_("Requirement saved."),
+        done=lambda _saved: redirect("competence_requirements"),
+        title=_("New competence requirement"),
     )
 
 
@@ -345,15 +304,14 @@ def competence_settings(request):
             "expiry_notice_days": current.expiry_notice_days,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.competence_settings_update(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Settings saved."))
-            return redirect("competence_matrix")
-    return render(request, "core/form_page.html", {"form": form, "title": _("Competence settings")})
+    return form_page_save(
+        request,
+        form,
+        save=lambda data: services.competence_settings_update(actor=request.user, **data),
+        saved=_("Settings saved."),
+        done=lambda _saved: redirect("competence_matrix"),
+        title=_("Competence settings"),
+    )
 
 
 # --- A person ------------------------------------------------------------------------------
@@ -395,17 +353,14 @@ def competence_person_set(request, pk):
                 "certificate": held.certificate,
                 "expires_on": held.expires_on,
             }
-    form = PersonCompetenceForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_competence_set(actor=request.user, person=person, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Level recorded."))
-            return redirect("competence_person", pk=person.pk)
-    title = _("Record a competence of %s") % person
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return form_page_save(
+        request,
+        PersonCompetenceForm(request.POST or None, initial=initial),
+        save=lambda data: services.person_competence_set(actor=request.user, person=person, **data),
+        saved=_("Level recorded."),
+        done=lambda _saved: redirect("competence_person", pk=person.pk),
+        title=_("Record a competence of %s") % person,
+    )
 
 
 # --- Training ------------------------------------------------------------------------------
@@ -449,16 +404,14 @@ def training_list(request):
 @login_required
 def training_session_new(request):
     services.require_edit(request.user)
-    form = SessionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            session = services.session_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Session %s planned.") % session.reference)
-            return redirect("training_session", reference=session.reference)
-    return render(request, "core/form_page.html", {"form": form, "title": _("New session")})
+    return form_page_save(
+        request,
+        SessionForm(request.POST or None),
+        save=lambda data: services.session_create(actor=request.user, **data),
+        saved=lambda session: _("Session %s planned.") % session.reference,
+        done=lambda session: redirect("training_session", reference=session.reference),
+        title=_("New session"),
+    )
 
 
 @login_required
@@ -497,35 +450,27 @@ def training_session_edit(request, reference):
         "notes": session.notes,
         "attendees": list(session.attendances.values_list("person_id", flat=True)),
     }
-    form = SessionEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_update(actor=request.user, session=session, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("training_session", reference=session.reference)
-    title = _("Edit %s") % session.reference
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return form_page_save(
+        request,
+        SessionEditForm(request.POST or None, initial=initial),
+        save=lambda data: services.session_update(actor=request.user, session=session, **data),
+        saved=_("Changes saved."),
+        done=lambda _saved: redirect("training_session", reference=session.reference),
+        title=_("Edit %s") % session.reference,
+    )
 
 
 @login_required
 @require_POST
 def training_session_move(request, reference):
     session = services.get_session_for(request.user, reference, write=True)
-    form = SessionMoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid next status."))
-    else:
-        try:
-            services.session_transition(
-                actor=request.user, session=session, target=form.cleaned_data["target"]
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Status changed."))
+    status_move_apply(
+        request,
+        SessionMoveForm(request.POST),
+        lambda data: services.session_transition(
+            actor=request.user, session=session, target=data["target"]
+        ),
+    )
     return redirect("training_session", reference=session.reference)
 
 
@@ -535,7 +480,7 @@ def training_attendance(request, reference):
     session = services.get_session_for(request.user, reference, attendance=True)
     form = AttendanceForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        flash_form_errors(request, form)
         return redirect("training_session", reference=session.reference)
     data = dict(form.cleaned_data)
     row = session.attendances.select_related("person").filter(person_id=data.pop("person")).first()
@@ -546,7 +491,7 @@ def training_attendance(request, reference):
             actor=request.user, session=session, person=row.person, **data
         )
     except ValidationError as error:
-        _messages_from(request, error)
+        flash_service_errors(request, error)
     else:
         if row.level_raised:
             message = _("Recorded for %(name)s; the competence level was raised.")
@@ -574,18 +519,16 @@ def training_courses(request):
 @login_required
 def training_course_new(request):
     services.require_edit(request.user)
-    form = CourseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("is_active", None)
-        try:
-            services.course_create(actor=request.user, **data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Course saved."))
-            return redirect("training_courses")
-    return render(request, "core/form_page.html", {"form": form, "title": _("New course")})
+    return form_page_save(
+        request,
+        CourseForm(request.POST or None),
+        save=lambda data: services.course_create(
+            actor=request.user, **data_without(data, "is_active")
+        ),
+        saved=_("Course saved."),
+        done=lambda _saved: redirect("training_courses"),
+        title=_("New course"),
+    )
 
 
 @login_required
@@ -600,148 +543,11 @@ def training_course_edit(request, pk):
         "duration_hours": course.duration_hours,
         "is_active": course.is_active,
     }
-    form = CourseForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.course_update(actor=request.user, course=course, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Course saved."))
-            return redirect("training_courses")
-    title = _("Edit %s") % course.title
-    return render(request, "core/form_page.html", {"form": form, "title": title})
-
-
-# --- Communication -------------------------------------------------------------------------
-
-
-@login_required
-def communication_list(request):
-    services.require_staff(request.user)
-    form = CommunicationFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    today = timezone.localdate()
-    items = (
-        CommunicationItem.objects.select_related("owner")
-        .annotate(record_count=Count("records"))
-        .order_by("reference")
+    return form_page_save(
+        request,
+        CourseForm(request.POST or None, initial=initial),
+        save=lambda data: services.course_update(actor=request.user, course=course, **data),
+        saved=_("Course saved."),
+        done=lambda _saved: redirect("training_courses"),
+        title=_("Edit %s") % course.title,
     )
-    if not filters.get("inactive"):
-        items = items.filter(is_active=True)
-    if filters.get("channel"):
-        items = items.filter(channel=filters["channel"])
-    if filters.get("owner"):
-        items = items.filter(owner=filters["owner"])
-    if filters.get("overdue"):
-        items = items.overdue(today)
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "communication-plan", COMMUNICATION_COLUMNS, items)
-    context = {
-        "form": form,
-        "page": paginate(request, items),
-        "can_edit": services.competence_may_edit(request.user),
-        "today": today,
-    }
-    return render(request, "support/communication_list.html", context)
-
-
-@login_required
-def communication_records(request):
-    services.require_staff(request.user)
-    records = CommunicationRecord.objects.select_related("item", "recorded_by")
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "communication-records", RECORD_COLUMNS, records)
-    return render(
-        request, "support/communication_records.html", {"page": paginate(request, records)}
-    )
-
-
-@login_required
-def communication_new(request):
-    services.require_edit(request.user)
-    form = CommunicationItemForm(request.POST or None, initial={"owner": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.communication_item_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Plan item %s saved.") % item.reference)
-            return redirect("communication_detail", reference=item.reference)
-    return render(request, "core/form_page.html", {"form": form, "title": _("New communication")})
-
-
-@login_required
-def communication_detail(request, reference):
-    item = services.get_communication_item_for(request.user, reference)
-    records = list(item.records.select_related("recorded_by"))
-    content_type = ContentType.objects.get_for_model(CommunicationRecord)
-    files: dict[str, list] = {}
-    for attachment in Attachment.objects.visible_to(request.user).filter(
-        content_type=content_type, object_id__in=[str(r.pk) for r in records]
-    ):
-        files.setdefault(attachment.object_id, []).append(attachment)
-    for record in records:
-        record.files = files.get(str(record.pk), [])
-    may_record = services.may_record_communication(request.user, item)
-    context = {
-        "item": item,
-        "records": records,
-        "can_edit": services.competence_may_edit(request.user),
-        "record_form": CommunicationRecordForm(initial={"held_on": timezone.localdate()})
-        if may_record
-        else None,
-    }
-    return render(request, "support/communication_detail.html", context)
-
-
-@login_required
-def communication_edit(request, reference):
-    item = services.get_communication_item_for(request.user, reference, write=True)
-    initial = {
-        name: getattr(item, name)
-        for name in ("topic", "audience", "frequency", "timing", "channel", "next_due", "notes")
-    } | {"owner": item.owner_id, "is_active": item.is_active, "version": item.version}
-    form = CommunicationItemEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        expected = data.pop("version", None)
-        try:
-            services.communication_item_update(
-                actor=request.user, item=item, expected_version=expected, **data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("communication_detail", reference=item.reference)
-    title = _("Edit %s") % item.reference
-    return render(request, "core/form_page.html", {"form": form, "title": title})
-
-
-@login_required
-@require_POST
-def communication_record(request, reference):
-    item = services.get_communication_item_for(request.user, reference)
-    if not services.may_record_communication(request.user, item):
-        raise PermissionDenied
-    form = CommunicationRecordForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("communication_detail", reference=item.reference)
-    try:
-        services.communication_record_add(
-            actor=request.user,
-            item=item,
-            held_on=form.cleaned_data["held_on"],
-            summary=form.cleaned_data["summary"],
-            files=form.cleaned_data["files"],
-        )
-    except ValidationError as error:
-        _messages_from(request, error)
-    else:
-        messages.success(request, _("Communication recorded."))
-    return redirect("communication_detail", reference=item.reference)

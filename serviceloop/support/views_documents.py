@@ -19,7 +19,15 @@ from serviceloop.core.roles import Capability
 from serviceloop.core.views.helpers import apply_service_errors, paginate
 from serviceloop.support import pdf_documents
 from serviceloop.support import queries_documents as queries
+from serviceloop.support import services_document_campaigns as campaign_services
+from serviceloop.support import services_document_versions as version_services
 from serviceloop.support import services_documents as services
+from serviceloop.support.form_screens import (
+    data_without,
+    flash_service_errors,
+    form_page_save,
+    posted_form_apply,
+)
 from serviceloop.support.forms_documents import (
     AcknowledgeForm,
     CampaignEditForm,
@@ -91,17 +99,6 @@ def _staff_only(user) -> None:
         raise Http404
 
 
-def _messages_from(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request, form) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, message)
-
-
 # --- The register --------------------------------------------------------------------------
 
 
@@ -141,16 +138,14 @@ def document_new(request):
     _staff_only(request.user)
     if not services.documents_may_edit(request.user):
         raise PermissionDenied
-    form = DocumentForm(request.POST or None, initial={"owner": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        try:
-            document = services.document_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Document %s saved; version 1 is a draft.") % document)
-            return redirect("document_detail", reference=document.reference)
-    return render(request, "core/form_page.html", {"form": form, "title": _("New document")})
+    return form_page_save(
+        request,
+        DocumentForm(request.POST or None, initial={"owner": request.user.pk}),
+        save=lambda data: services.document_create(actor=request.user, **data),
+        saved=lambda document: _("Document %s saved; version 1 is a draft.") % document,
+        done=lambda document: redirect("document_detail", reference=document.reference),
+        title=_("New document"),
+    )
 
 
 # --- A document ----------------------------------------------------------------------------
@@ -203,41 +198,37 @@ def document_edit(request, reference):
         "next_review": document.next_review,
         "version": document.version,
     }
-    form = DocumentMetaForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        expected = data.pop("version", None)
-        if data["next_review"] == document.next_review:
-            data.pop("next_review")
-        try:
-            services.document_update(
-                actor=request.user, document=document, expected_version=expected, **data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("document_detail", reference=document.reference)
-    title = _("Edit %s") % document.reference
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+    def save(data):
+        changes = data_without(data, "version")
+        if changes["next_review"] == document.next_review:
+            changes.pop("next_review")
+        return services.document_update(
+            actor=request.user, document=document, expected_version=data.get("version"), **changes
+        )
+
+    return form_page_save(
+        request,
+        DocumentMetaForm(request.POST or None, initial=initial),
+        save=save,
+        saved=_("Changes saved."),
+        done=lambda _saved: redirect("document_detail", reference=document.reference),
+        title=_("Edit %s") % document.reference,
+    )
 
 
 @login_required
 @require_POST
 def document_reviewed(request, reference):
     document = services.get_document_for(request.user, reference)
-    form = ReviewedForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("document_detail", reference=document.reference)
-    try:
-        services.document_mark_reviewed(
-            actor=request.user, document=document, next_review=form.cleaned_data["next_review"]
-        )
-    except ValidationError as error:
-        _messages_from(request, error)
-    else:
-        messages.success(request, _("Review recorded."))
+    posted_form_apply(
+        request,
+        ReviewedForm(request.POST),
+        save=lambda data: services.document_mark_reviewed(
+            actor=request.user, document=document, next_review=data["next_review"]
+        ),
+        saved=_("Review recorded."),
+    )
     return redirect("document_detail", reference=document.reference)
 
 
@@ -260,7 +251,7 @@ def document_version(request, reference, number):
     document = services.get_document_for(user, reference)
     version = services.get_version_for(user, document, number)
     roles = services.document_roles(user)
-    state = services.signoff_state(version)
+    state = version_services.signoff_state(version)
     is_reviewer = any(p.pk == user.pk for p in state["reviewers"])
     moves = [
         m
@@ -298,19 +289,18 @@ def document_version_new(request, reference):
     newest = document.current_version
     initial = _version_initial(newest) if newest else {}
     initial.pop("planned_effective", None)
-    form = VersionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.version_create(
-                actor=request.user, document=document, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Version %d opened as a draft.") % version.number)
-            return redirect("document_version", reference=document.reference, number=version.number)
-    title = _("New version of %s") % document.reference
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return form_page_save(
+        request,
+        VersionForm(request.POST or None, initial=initial),
+        save=lambda data: version_services.version_create(
+            actor=request.user, document=document, **data
+        ),
+        saved=lambda version: _("Version %d opened as a draft.") % version.number,
+        done=lambda version: redirect(
+            "document_version", reference=document.reference, number=version.number
+        ),
+        title=_("New version of %s") % document.reference,
+    )
 
 
 @login_required
@@ -318,17 +308,18 @@ def document_version_edit(request, reference, number):
     _staff_only(request.user)
     document = services.get_document_for(request.user, reference, write=True)
     version = services.get_version_for(request.user, document, number)
-    form = VersionForm(request.POST or None, initial=_version_initial(version))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.version_update(actor=request.user, version=version, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("document_version", reference=document.reference, number=number)
-    title = _("Edit %(document)s version %(n)d") % {"document": document.reference, "n": number}
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return form_page_save(
+        request,
+        VersionForm(request.POST or None, initial=_version_initial(version)),
+        save=lambda data: version_services.version_update(
+            actor=request.user, version=version, **data
+        ),
+        saved=_("Changes saved."),
+        done=lambda _saved: redirect(
+            "document_version", reference=document.reference, number=number
+        ),
+        title=_("Edit %(document)s version %(n)d") % {"document": document.reference, "n": number},
+    )
 
 
 @login_required
@@ -338,25 +329,18 @@ def document_version_move(request, reference, number):
     version = services.get_version_for(request.user, document, number)
     if not services.document_roles(request.user):
         raise PermissionDenied
-    form = VersionMoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid next status."))
-    else:
-        try:
-            version = services.version_transition(
-                actor=request.user,
-                version=version,
-                target=form.cleaned_data["target"],
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(
-                request,
-                _("Version %(n)d is now “%(status)s”.")
-                % {"n": version.number, "status": version.get_status_display()},
-            )
+    posted_form_apply(
+        request,
+        VersionMoveForm(request.POST),
+        save=lambda data: version_services.version_transition(
+            actor=request.user, version=version, target=data["target"], comment=data["comment"]
+        ),
+        saved=lambda moved: (
+            _("Version %(n)d is now “%(status)s”.")
+            % {"n": moved.number, "status": moved.get_status_display()}
+        ),
+        invalid=_("Choose a valid next status."),
+    )
     return redirect("document_version", reference=document.reference, number=number)
 
 
@@ -365,16 +349,14 @@ def document_version_move(request, reference, number):
 def document_version_review(request, reference, number):
     document = services.get_document_for(request.user, reference)
     version = services.get_version_for(request.user, document, number)
-    form = VersionReviewForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            services.version_review(actor=request.user, version=version, **form.cleaned_data)
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Review recorded."))
+    posted_form_apply(
+        request,
+        VersionReviewForm(request.POST),
+        save=lambda data: version_services.version_review(
+            actor=request.user, version=version, **data
+        ),
+        saved=_("Review recorded."),
+    )
     return redirect("document_version", reference=document.reference, number=number)
 
 
@@ -410,9 +392,9 @@ def document_acknowledge(request, reference):
     if campaign is None:
         raise Http404
     try:
-        services.acknowledgement_give(actor=request.user, campaign=campaign)
+        campaign_services.acknowledgement_give(actor=request.user, campaign=campaign)
     except ValidationError as error:
-        _messages_from(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(request, _("Thank you: your acknowledgement is recorded."))
     return redirect("document_detail", reference=document.reference)
@@ -477,7 +459,9 @@ def document_campaign_new(request, reference):
         data = dict(form.cleaned_data)
         version = next(v for v in versions if v.number == data.pop("version"))
         try:
-            campaign = services.campaign_create(actor=request.user, version=version, **data)
+            campaign = campaign_services.campaign_create(
+                actor=request.user, version=version, **data
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -525,7 +509,9 @@ def document_campaign_edit(request, reference):
     form = CampaignEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.campaign_update(actor=request.user, campaign=campaign, **form.cleaned_data)
+            campaign_services.campaign_update(
+                actor=request.user, campaign=campaign, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -540,9 +526,9 @@ def document_campaign_edit(request, reference):
 def document_campaign_close(request, reference):
     campaign = services.get_campaign_for(request.user, reference, write=True)
     try:
-        services.campaign_close(actor=request.user, campaign=campaign)
+        campaign_services.campaign_close(actor=request.user, campaign=campaign)
     except ValidationError as error:
-        _messages_from(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(request, _("Campaign closed."))
     return redirect("document_campaign_detail", reference=campaign.reference)

@@ -15,11 +15,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.roles import Capability
-from serviceloop.core.views.helpers import apply_service_errors, paginate
+from serviceloop.core.views.helpers import paginate
 from serviceloop.desk.models import Problem, Ticket
 from serviceloop.desk.permissions import get_ticket_for
 from serviceloop.support import queries_knowledge as queries
 from serviceloop.support import services_knowledge as services
+from serviceloop.support.form_screens import (
+    data_without,
+    flash_form_errors,
+    flash_service_errors,
+    form_page_save,
+    posted_form_apply,
+    status_move_apply,
+)
 from serviceloop.support.forms_knowledge import (
     ArticleFilterForm,
     ArticleForm,
@@ -92,17 +100,6 @@ def _staff_only(user) -> None:
         raise Http404
 
 
-def _messages_from(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request, form) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, message)
-
-
 # --- The staff list ------------------------------------------------------------------------
 
 
@@ -167,7 +164,10 @@ def knowledge_detail(request, reference):
         "comments": ArticleFeedback.objects.filter(article=article)
         .exclude(comment="")
         .select_related("user", "version")[:20],
-        "ticket_links": article.ticket_links.select_related("ticket", "linked_by", "used_by"),
+        # a confidential ticket the reader is not cleared for is not listed
+        "ticket_links": article.ticket_links.filter(
+            ticket__in=Ticket.objects.visible_to(user).values("pk")
+        ).select_related("ticket", "linked_by", "used_by"),
         "problem_links": article.problem_links.select_related("problem", "linked_by", "used_by"),
         "categories": article.categories.all(),
         "services": article.services.all(),
@@ -214,17 +214,17 @@ def knowledge_new(request):
         request.POST or None,
         initial={"owner": request.user.pk, "review_due": today + services.REVIEW_INTERVAL},
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("version", None)
-        try:
-            article = services.article_create(actor=request.user, **data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Article %s saved as a draft.") % article.reference)
-            return redirect("knowledge_detail", reference=article.reference)
-    return render(request, "support/knowledge_form.html", {"form": form, "title": _("New article")})
+    return form_page_save(
+        request,
+        form,
+        save=lambda data: services.article_create(
+            actor=request.user, **data_without(data, "version")
+        ),
+        saved=lambda article: _("Article %s saved as a draft.") % article.reference,
+        done=lambda article: redirect("knowledge_detail", reference=article.reference),
+        title=_("New article"),
+        template="support/knowledge_form.html",
+    )
 
 
 @login_required
@@ -241,49 +241,42 @@ def knowledge_edit(request, reference):
         "services": list(article.services.values_list("pk", flat=True)),
         "version": article.version,
     }
-    form = ArticleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        expected = data.pop("version", None)
-        try:
-            article = services.article_update(
-                actor=request.user, article=article, expected_version=expected, **data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("knowledge_detail", reference=article.reference)
     published_edit = article.current_version.published_at is not None
-    context = {
-        "form": form,
-        "article": article,
-        "title": _("Edit %s") % article.reference,
-        "new_version_note": published_edit,
-        "publishes": published_edit and services.knowledge_may_publish(request.user, article),
-    }
-    return render(request, "support/knowledge_form.html", context)
+    return form_page_save(
+        request,
+        ArticleForm(request.POST or None, initial=initial),
+        save=lambda data: services.article_update(
+            actor=request.user,
+            article=article,
+            expected_version=data.get("version"),
+            **data_without(data, "version"),
+        ),
+        saved=_("Changes saved."),
+        done=lambda saved: redirect("knowledge_detail", reference=saved.reference),
+        title=_("Edit %s") % article.reference,
+        template="support/knowledge_form.html",
+        context={
+            "article": article,
+            "new_version_note": published_edit,
+            "publishes": published_edit and services.knowledge_may_publish(request.user, article),
+        },
+    )
 
 
 @login_required
 @require_POST
 def knowledge_move(request, reference):
     article = services.get_article_for(request.user, reference, write=True)
-    form = ArticleTransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid next status."))
-        return redirect("knowledge_detail", reference=article.reference)
-    try:
-        services.article_transition(
+    status_move_apply(
+        request,
+        ArticleTransitionForm(request.POST),
+        lambda data: services.article_transition(
             actor=request.user,
             article=article,
-            target=form.cleaned_data["target"],
-            expected_version=form.cleaned_data.get("version"),
-        )
-    except ValidationError as error:
-        _messages_from(request, error)
-    else:
-        messages.success(request, _("Status changed."))
+            target=data["target"],
+            expected_version=data.get("version"),
+        ),
+    )
     return redirect("knowledge_detail", reference=article.reference)
 
 
@@ -291,18 +284,14 @@ def knowledge_move(request, reference):
 @require_POST
 def knowledge_reviewed(request, reference):
     article = services.get_article_for(request.user, reference, write=True)
-    form = ReviewedForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("knowledge_detail", reference=article.reference)
-    try:
-        services.article_mark_reviewed(
-            actor=request.user, article=article, next_review=form.cleaned_data["next_review"]
-        )
-    except ValidationError as error:
-        _messages_from(request, error)
-    else:
-        messages.success(request, _("Review recorded."))
+    posted_form_apply(
+        request,
+        ReviewedForm(request.POST),
+        save=lambda data: services.article_mark_reviewed(
+            actor=request.user, article=article, next_review=data["next_review"]
+        ),
+        saved=_("Review recorded."),
+    )
     return redirect("knowledge_detail", reference=article.reference)
 
 
@@ -319,7 +308,7 @@ def knowledge_feedback(request, reference):
     )
     form = FeedbackForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        flash_form_errors(request, form)
         return redirect(back, reference=article.reference)
     try:
         services.article_feedback_give(
@@ -329,7 +318,7 @@ def knowledge_feedback(request, reference):
             comment=form.cleaned_data["comment"],
         )
     except ValidationError as error:
-        _messages_from(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(request, _("Thank you for your feedback."))
     return redirect(back, reference=article.reference)
@@ -347,7 +336,7 @@ def knowledge_link(request, reference):
         raise PermissionDenied
     form = ArticleLinkForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        flash_form_errors(request, form)
         return redirect("knowledge_detail", reference=article.reference)
     target_ref = form.cleaned_data["reference"]
     used = form.cleaned_data["used_to_resolve"]
@@ -368,7 +357,7 @@ def knowledge_link(request, reference):
             messages.error(request, _("No ticket or problem %s.") % target_ref)
             return redirect("knowledge_detail", reference=article.reference)
     except ValidationError as error:
-        _messages_from(request, error)
+        flash_service_errors(request, error)
     else:
         if created:
             messages.success(request, _("Linked to %s.") % target_ref)
@@ -425,7 +414,7 @@ def knowledge_link_remove(request, kind, pk):
     try:
         services.article_unlink(actor=request.user, link=link)
     except ValidationError as error:
-        _messages_from(request, error)
+        flash_service_errors(request, error)
     else:
         messages.success(request, _("Link removed."))
     return _back_from_link(link, back)
@@ -487,7 +476,7 @@ def knowledge_ticket_link(request, reference):
             used_to_resolve=form.cleaned_data["used_to_resolve"],
         )
     except ValidationError as error:
-        _messages_from(request, error)
+        flash_service_errors(request, error)
     else:
         if created:
             messages.success(request, _("Article %s linked.") % article.reference)
@@ -538,20 +527,16 @@ def knowledge_category_new(request):
     _staff_only(request.user)
     if not services.knowledge_may_write(request.user):
         raise PermissionDenied
-    form = CategoryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.category_create(
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Category saved."))
-            return redirect("knowledge_categories")
-    return render(request, "core/form_page.html", {"form": form, "title": _("New category")})
+    return form_page_save(
+        request,
+        CategoryForm(request.POST or None),
+        save=lambda data: services.category_create(
+            actor=request.user, name=data["name"], description=data["description"]
+        ),
+        saved=_("Category saved."),
+        done=lambda _saved: redirect("knowledge_categories"),
+        title=_("New category"),
+    )
 
 
 @login_required
@@ -565,16 +550,14 @@ def knowledge_category_edit(request, pk):
             "is_active": category.is_active,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.category_update(actor=request.user, category=category, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Category saved."))
-            return redirect("knowledge_categories")
-    title = _("Edit category %s") % category.name
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return form_page_save(
+        request,
+        form,
+        save=lambda data: services.category_update(actor=request.user, category=category, **data),
+        saved=_("Category saved."),
+        done=lambda _saved: redirect("knowledge_categories"),
+        title=_("Edit category %s") % category.name,
+    )
 
 
 # --- The portal ---------------------------------------------------------------------------

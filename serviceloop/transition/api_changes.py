@@ -10,6 +10,7 @@ listed in their descriptions; the services check them).
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -271,7 +272,7 @@ class ChangeFilter(django_filters.FilterSet):
     change_type = django_filters.CharFilter()
     risk_level = django_filters.CharFilter()
     caused_incident = django_filters.CharFilter(
-        field_name="incident_links__incident__reference", label="incident reference"
+        method="filter_caused_incident", label="incident reference"
     )
     planned_after = django_filters.IsoDateTimeFilter(field_name="planned_end", lookup_expr="gt")
     planned_before = django_filters.IsoDateTimeFilter(field_name="planned_start", lookup_expr="lt")
@@ -279,6 +280,11 @@ class ChangeFilter(django_filters.FilterSet):
     class Meta:
         model = ChangeRequest
         fields = ["status", "change_type", "risk_level", "caused_incident"]
+
+    def filter_caused_incident(self, queryset, name, value):
+        # only incidents the reader may see: a confidential one matches nothing for others
+        visible = Ticket.objects.visible_to(self.request.user).filter(reference=value)
+        return queryset.filter(incident_links__incident__in=visible.values("pk"))
 
 
 def _incidents(user, references):
@@ -310,7 +316,8 @@ class ChangeViewSet(TransitionViewSetMixin, mixins.ListModelMixin, viewsets.Gene
                 "services",
                 "affected_customers",
                 "cab_members",
-                "caused_incidents",
+                # confidential incidents the reader is not cleared for are not listed
+                Prefetch("caused_incidents", queryset=Ticket.objects.visible_to(self.request.user)),
             )
             .order_by("-pk")
         )

@@ -5,6 +5,7 @@ otherwise); a release's responses carry an ``ETag``, PATCH and transition need `
 """
 
 import django_filters
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -159,7 +160,8 @@ class ReleaseViewSet(TransitionViewSetMixin, mixins.ListModelMixin, viewsets.Gen
             .prefetch_related(
                 "changes",
                 "services",
-                "els_incidents",
+                # confidential incidents the reader is not cleared for are not listed
+                Prefetch("els_incidents", queryset=Ticket.objects.visible_to(self.request.user)),
                 "criteria__tested_by",
                 "deployments__deployed_by",
                 "rollbacks__rolled_back_by",

@@ -164,27 +164,22 @@ def releases_for_list(user, *, status="", q=""):
 # --- Early-life support --------------------------------------------------------------------
 
 
-def els_incidents(release: Release, *, now=None):
+def els_incidents(release: Release, *, now=None, user=None):
     """Incidents raised during the release's early-life support (from the production
-    deployment to ``els_end``, or now while it runs) on one of its services (the ticket's
-    service names the service's name or code, any case); tagged or not."""
+    deployment to ``els_end``, or now while it runs) on one of its portfolio services (the
+    ticket's service is the service's code or name, any case, never a part of it: see
+    ``TicketQuerySet.naming_services``); tagged or not. With ``user``, only the incidents he
+    may see (a confidential one he is not cleared for is left out)."""
     if release.actual_deploy_at is None:
         return Ticket.objects.none()
     now = now or timezone.now()
     until = min(release.els_end, now) if release.els_end else now
-    names = set()
-    for code, name in release.services.values_list("code", "name"):
-        names |= {code.lower(), name.lower()}
-    if not names:
-        return Ticket.objects.none()
-    matches = Q()
-    for name in sorted(names):
-        matches |= Q(service__iexact=name)
+    tickets = Ticket.objects.all() if user is None else Ticket.objects.visible_to(user)
     return (
-        Ticket.objects.filter(
+        tickets.filter(
             kind=Kind.INCIDENT, created_at__gte=release.actual_deploy_at, created_at__lt=until
         )
-        .filter(matches)
+        .naming_services(release.services.only("code", "name"))
         .select_related("organisation")
         .order_by("created_at", "id")
     )

@@ -8,6 +8,14 @@ among ``services_without_agreement``; a service not yet live must be covered by 
 force (the same rule, before the service is live). Without that module it is confirmed by a
 person like the others (support team trained, knowledge articles published, monitoring in
 place — manual until those areas record them).
+
+Going live puts the plan's service live in the catalogue too, when it is not live yet,
+through the portfolio's own ``service_transition`` (its rules: an owner, a description for
+customers, the plan-new-service checklist done; its audit row). The plan's go-live is the
+authority for that move, so the catalogue move is made by the system on the plan's behalf
+(the plan operator need not be an editor of the service); both audit rows share the
+request id and the plan's row names the service move. A service that cannot go live
+refuses the plan's go-live, and nothing changes.
 """
 
 import datetime
@@ -23,6 +31,7 @@ from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.roles import Capability
 from serviceloop.portfolio.lifecycle import ServiceStatus
 from serviceloop.portfolio.models import Service
+from serviceloop.portfolio.services_catalogue import checklist_open_items, service_transition
 from serviceloop.transition.lifecycle import PlanStatus, plan_transition_for
 from serviceloop.transition.models import (
     CriterionKey,
@@ -193,7 +202,8 @@ def plan_criterion_record(
 
 
 def go_live_refusals(plan: TransitionPlan, on_date: datetime.date) -> list[str]:
-    """Why the plan may not go live yet (empty: it may)."""
+    """Why the plan may not go live yet (empty: it may): its criteria, and (for a service not
+    live yet) what the catalogue asks before the service goes live."""
     refusals = []
     for criterion in plan.criteria.all():
         label = CriterionKey(criterion.key).label
@@ -203,7 +213,56 @@ def go_live_refusals(plan: TransitionPlan, on_date: datetime.date) -> list[str]:
             refusals.append(
                 _("No SLA in force covers %(service)s any more.") % {"service": plan.service}
             )
+    return refusals + catalogue_refusals(plan.service)
+
+
+def catalogue_refusals(service: Service) -> list[str]:
+    """What keeps ``service`` from going live in the catalogue (empty when it is live or may
+    go live); a preview of ``portfolio.services_catalogue.service_transition``'s rules, which
+    decide at go-live."""
+    if service.status == ServiceStatus.LIVE:
+        return []
+    if service.status == ServiceStatus.RETIRED:
+        return [
+            _("%(service)s is retired in the catalogue: plan it again first.")
+            % {"service": service}
+        ]
+    refusals = []
+    if service.owner_id is None:
+        refusals.append(_("Name the owner of %(service)s in the catalogue.") % {"service": service})
+    if not service.summary:
+        refusals.append(
+            _("Write the description for customers of %(service)s in the catalogue.")
+            % {"service": service}
+        )
+    open_items = checklist_open_items(service)
+    if open_items:
+        refusals.append(
+            _("The catalogue checklist of %(service)s is still open: %(items)s.")
+            % {"service": service, "items": "; ".join(item.label for item in open_items)}
+        )
     return refusals
+
+
+def _service_go_live(plan: TransitionPlan) -> list[str] | None:
+    """Put the plan's service live in the catalogue if it is not (inside the plan's
+    transaction); ``[old, new]`` status when it moved, None when it was live already."""
+    service = plan.service
+    if service.status == ServiceStatus.LIVE:
+        return None
+    try:
+        moved = service_transition(actor=None, service=service, target=ServiceStatus.LIVE)
+    except ValidationError as error:
+        raise ValidationError(
+            {
+                "status": [
+                    _("%(service)s cannot go live in the catalogue yet.") % {"service": service},
+                    *error.messages,
+                ]
+            }
+        ) from error
+    plan.service = moved
+    return [service.status, moved.status]
 
 
 def plan_transition(
@@ -227,16 +286,15 @@ def plan_transition(
             refusals = go_live_refusals(plan, timezone.localdate(now))
             if refusals:
                 raise ValidationError({"status": refusals})
+            service_moved = _service_go_live(plan)
             plan.went_live_at, plan.went_live_by = now, actor
         if target == PlanStatus.CANCELLED:
             plan.cancel_reason = note
         old = plan.status
         plan.status = target
         bump(plan, now)
-        audit_record(
-            actor=actor,
-            verb=f"transition_plan.{target}",
-            obj=plan,
-            payload={"status": [old, target], "note": note},
-        )
+        payload = {"status": [old, target], "note": note}
+        if move.needs == "criteria":
+            payload["service"] = {"code": plan.service.code, "status": service_moved}
+        audit_record(actor=actor, verb=f"transition_plan.{target}", obj=plan, payload=payload)
     return plan

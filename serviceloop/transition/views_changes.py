@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.roles import Capability
 from serviceloop.core.views.helpers import apply_service_errors, paginate
+from serviceloop.desk.confidential import events_without_hidden_references
 from serviceloop.desk.models import Kind, Ticket
 from serviceloop.portfolio.models import Service
 from serviceloop.transition import queries, services_cab, services_change_links, services_changes
@@ -217,13 +218,18 @@ def change_detail(request, reference):
         "skip_refusals": services_changes.cab_skip_refusals(change)
         if change.status == CS.ASSESSED
         else [],
-        "incident_links": change.incident_links.select_related(
-            "incident__organisation", "linked_by"
-        ).order_by("-incident__created_at"),
+        # confidential incidents the user is not cleared for are not listed
+        "incident_links": change.incident_links.filter(
+            incident__in=Ticket.objects.visible_to(request.user).values("pk")
+        )
+        .select_related("incident__organisation", "linked_by")
+        .order_by("-incident__created_at"),
         "can_link": role is not None and change.status in RAN_CHANGE_STATUSES,
         "link_form": ReferencesForm(),
         "releases": change.releases.order_by("-created_at"),
-        "events": change.events.select_related("actor").order_by("at", "id"),
+        "events": events_without_hidden_references(
+            request.user, change.events.select_related("actor").order_by("at", "id")
+        ),
         "likelihoods": ChangeForm.base_fields["likelihood"].choices[1:],
         "impacts": ChangeForm.base_fields["impact"].choices[1:],
         **_cab_context(change, request.user),
@@ -416,7 +422,11 @@ def change_link(request, reference):
 @require_POST
 def change_unlink(request, reference, incident):
     change = get_change_for(request.user, reference, write=True)
-    ticket = Ticket.objects.filter(reference=incident, kind=Kind.INCIDENT).first()
+    ticket = (
+        Ticket.objects.visible_to(request.user)
+        .filter(reference=incident, kind=Kind.INCIDENT)
+        .first()
+    )
     if ticket is None:
         raise Http404
     if services_change_links.change_unlink_incident(
@@ -431,7 +441,12 @@ def incident_changes(request, reference):
     """The incident's side of the links: the changes that caused it, the releases it is
     tagged to; staff who operate may link it to a change from here."""
     staff_only(request.user)
-    incident = Ticket.objects.filter(reference=reference).select_related("organisation").first()
+    incident = (
+        Ticket.objects.visible_to(request.user)
+        .filter(reference=reference)
+        .select_related("organisation")
+        .first()
+    )
     if incident is None:
         raise Http404
     if request.method == "POST":

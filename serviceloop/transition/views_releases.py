@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.views.helpers import apply_service_errors, paginate
+from serviceloop.desk.confidential import events_without_hidden_references
 from serviceloop.desk.models import Kind, Ticket
 from serviceloop.transition import queries, services_releases
 from serviceloop.transition.forms import (
@@ -130,13 +131,15 @@ def release_detail(request, reference):
         ReleaseStatus.CLOSED,
         ReleaseStatus.CANCELLED,
     )
+    # confidential incidents the user is not cleared for are not listed
+    visible = Ticket.objects.visible_to(request.user).values("pk")
     tagged = list(
-        release.incident_links.select_related("incident__organisation", "linked_by").order_by(
-            "incident__created_at"
-        )
+        release.incident_links.filter(incident__in=visible)
+        .select_related("incident__organisation", "linked_by")
+        .order_by("incident__created_at")
     )
     tagged_ids = {link.incident_id for link in tagged}
-    during_els = list(queries.els_incidents(release))
+    during_els = list(queries.els_incidents(release, user=request.user))
     deployments = release.deployments.select_related("deployed_by").order_by("deployed_at", "id")
     by_environment = [
         (label, [d for d in deployments if d.environment == value])
@@ -157,7 +160,9 @@ def release_detail(request, reference):
         "untagged_els": [t for t in during_els if t.pk not in tagged_ids],
         "els_running": release.actual_deploy_at is not None
         and (release.els_end is None or release.els_end > timezone.now()),
-        "events": release.events.select_related("actor").order_by("at", "id"),
+        "events": events_without_hidden_references(
+            request.user, release.events.select_related("actor").order_by("at", "id")
+        ),
         "deploy_form": DeploymentForm(),
         "rollback_form": RollbackForm(),
         "criterion_form": CriterionForm(),
@@ -277,7 +282,10 @@ def release_tag(request, reference):
         _form_errors(request, form)
         return redirect("release_detail", reference=release.reference)
     references = form.cleaned_data["references"]
-    found = {t.reference: t for t in Ticket.objects.filter(reference__in=references)}
+    found = {
+        t.reference: t
+        for t in Ticket.objects.visible_to(request.user).filter(reference__in=references)
+    }
     missing = [r for r in references if r not in found]
     if missing:
         messages.error(request, _("No such incident: %s.") % ", ".join(missing))
@@ -300,7 +308,11 @@ def release_tag(request, reference):
 @require_POST
 def release_untag(request, reference, incident):
     release = get_release_for(request.user, reference, write=True)
-    ticket = Ticket.objects.filter(reference=incident, kind=Kind.INCIDENT).first()
+    ticket = (
+        Ticket.objects.visible_to(request.user)
+        .filter(reference=incident, kind=Kind.INCIDENT)
+        .first()
+    )
     if ticket is None:
         raise Http404
     if services_releases.release_untag_incident(

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 
+from serviceloop.core.audit_redaction import audit_events_redact
 from serviceloop.core.forms import AuditFilterForm
 from serviceloop.core.models import AuditEvent
 from serviceloop.core.permissions import get_audit_event_for, require
@@ -29,19 +30,33 @@ def audit_list(request):
     else:
         events = audit_events_filtered(request.user, **(form.cleaned_data if form.is_bound else {}))
     if request.GET.get("format") == "csv":
-        return _csv(events)
-    return render(
-        request, "core/audit_list.html", {"form": form, "events": paginate(request, events)}
-    )
+        return _csv(request.user, events)
+    page = paginate(request, events)
+    # rows about confidential records the reader may not see: title and changes hidden
+    page.object_list = audit_events_redact(request.user, page.object_list)
+    return render(request, "core/audit_list.html", {"form": form, "events": page})
 
 
 @login_required
 def audit_detail(request, pk):
     event = get_audit_event_for(request.user, pk)
+    audit_events_redact(request.user, [event])
     return render(request, "core/audit_detail.html", {"event": event})
 
 
-def _csv(events):
+def _chunks(events, size: int = 2000):
+    """The rows in chunks (one redaction query per chunk, not per row)."""
+    chunk = []
+    for event in events.iterator(chunk_size=size):
+        chunk.append(event)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _csv(user, events):
     writer = csv.writer(_Echo())
     header = [
         "id",
@@ -60,22 +75,23 @@ def _csv(events):
     def rows():
         yield "\ufeff"  # so spreadsheet programs read UTF-8 Chinese text correctly
         yield writer.writerow(header)
-        for event in events.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    event.pk,
-                    event.occurred_at.isoformat(),
-                    event.actor_label,
-                    event.organisation.name if event.organisation else "",
-                    event.object_type,
-                    event.object_id,
-                    event.verb,
-                    event.payload,
-                    event.request_id,
-                    event.ip_address or "",
-                    event.hash,
-                ]
-            )
+        for chunk in _chunks(events):
+            for event in audit_events_redact(user, chunk):
+                yield writer.writerow(
+                    [
+                        event.pk,
+                        event.occurred_at.isoformat(),
+                        event.actor_label,
+                        event.organisation.name if event.organisation else "",
+                        event.object_type,
+                        event.object_id,
+                        event.verb,
+                        event.payload,
+                        event.request_id,
+                        event.ip_address or "",
+                        event.hash,
+                    ]
+                )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'

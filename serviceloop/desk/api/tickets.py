@@ -526,7 +526,9 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def assign(self, request, reference=None):
-        """Assign to a team and/or an agent (agents only)."""
+        """Assign to a team and/or an agent (agents only). An assignment check that refuses
+        (e.g. competence on "block") answers 400; its warnings (on "warn") come back in the
+        ticket's extra ``warnings`` list."""
         ticket = self._agent_ticket(reference)
         version = expected_version(request, ticket)
         serializer = AssignSerializer(data=request.data)
@@ -538,7 +540,11 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             assignee=serializer.validated_data.get("assignee"),
             expected_version=version,
         )
-        return self._respond(ticket)
+        response = self._respond(ticket)
+        if ticket.assignment_warnings:
+            # e.g. the agent lacks a competence the category needs (the check is on "warn")
+            response.data["warnings"] = ticket.assignment_warnings
+        return response
 
     @extend_schema(
         methods=["GET"],

@@ -64,6 +64,17 @@ class TicketQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
+    def naming_services(self, services):
+        """Tickets whose free-text ``service`` names one of the portfolio ``services``: equal
+        to its code or to its name, ignoring case only (never a part of either: "CRM" is not
+        "CRM Mobile"). No service given: none."""
+        match = Q()
+        for service in services:
+            for name in {service.code, service.name}:
+                if name:
+                    match |= Q(service__iexact=name)
+        return self.filter(match) if match else self.none()
+
     def breaching_before(self, instant):
         """Open tickets whose running resolution or response clock is due before ``instant``."""
         return self.open().filter(Q(resolution_due_at__lt=instant) | Q(response_due_at__lt=instant))
@@ -194,6 +205,18 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "-created_at"], name="ticket_org_recent"),
             # the few confidential tickets (security incidents), for search's exclusion list
             models.Index(fields=["id"], condition=Q(confidential=True), name="ticket_confidential"),
+            # the KPI engine's periods: tickets resolved, closed or rated in a month
+            models.Index(
+                fields=["resolved_at"],
+                condition=Q(resolved_at__isnull=False),
+                name="ticket_resolved_at",
+            ),
+            models.Index(
+                fields=["closed_at"], condition=Q(closed_at__isnull=False), name="ticket_closed_at"
+            ),
+            models.Index(
+                fields=["csat_at"], condition=Q(csat_at__isnull=False), name="ticket_csat_at"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

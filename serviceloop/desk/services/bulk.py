@@ -19,6 +19,7 @@ from serviceloop.desk.services.tickets import StaleTicket, ticket_assign, ticket
 class BulkResult:
     done: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (reference, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (reference, warning)
 
 
 def tickets_bulk(
@@ -31,7 +32,8 @@ def tickets_bulk(
     for ticket in tickets:
         try:
             if action == "assign":
-                ticket_assign(actor=actor, ticket=ticket, team=team, assignee=assignee)
+                assigned = ticket_assign(actor=actor, ticket=ticket, team=team, assignee=assignee)
+                result.warnings += [(ticket.reference, w) for w in assigned.assignment_warnings]
             elif action == "status":
                 ticket_transition(actor=actor, ticket=ticket, target=target, note=note)
             else:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from serviceloop.core.audit import audit_record
 from serviceloop.core.models import User
 from serviceloop.core.roles import CUSTOMER_ROLES, Capability, Role
-from serviceloop.core.services.notifications import notify
+from serviceloop.desk.confidential import ticket_notify
 from serviceloop.desk.lifecycle import AGENT
 from serviceloop.desk.models import (
     EventKind,
@@ -17,7 +17,6 @@ from serviceloop.desk.models import (
     Ticket,
     TicketEvent,
 )
-from serviceloop.desk.models.mail import ticket_email_headers
 from serviceloop.desk.permissions import ticket_role
 from serviceloop.desk.services.tickets import ticket_lock, ticket_save_with_sla
 
@@ -68,12 +67,12 @@ def major_update_send(
             obj=ticket,
             payload={"audience": audience, "body": body},
         )
-        notify(
+        ticket_notify(
+            ticket=ticket,
             recipients=_recipients(ticket, audience),
             kind="major_update",
-            context={"ticket": ticket, "update": update},
-            url=f"/desk/tickets/{ticket.reference}/",
-            email_headers=ticket_email_headers(ticket),
+            context={"update": update},
+            public=audience == MajorIncidentUpdate.Audience.CUSTOMERS,
         )
     return update
 

@@ -248,6 +248,8 @@ def recurrence_clusters(*, now=None, days=None, threshold=None) -> list[Cluster]
     rows = list(
         Ticket.objects.filter(kind=Kind.INCIDENT, created_at__gte=since, created_at__lte=now)
         .exclude(status=Status.CANCELLED)
+        # security incidents stay with the people cleared for them, out of proposals
+        .exclude(confidential=True)
         .filter(~Exists(ProblemIncident.objects.filter(incident=OuterRef("pk"))))
         .order_by("created_at", "pk")
         .values_list("pk", "title", "service", "category_id")

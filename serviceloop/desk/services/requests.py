@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from serviceloop.core.audit import audit_record
 from serviceloop.core.models import User
 from serviceloop.core.roles import Capability, Role
-from serviceloop.core.services.notifications import notify
+from serviceloop.desk.confidential import ticket_notify
 from serviceloop.desk.lifecycle import Status
 from serviceloop.desk.models import (
     Approval,
@@ -21,7 +21,6 @@ from serviceloop.desk.models import (
     Ticket,
     TicketEvent,
 )
-from serviceloop.desk.models.mail import ticket_email_headers
 from serviceloop.desk.services.tickets import ticket_assign, ticket_create, ticket_transition
 
 
@@ -133,12 +132,8 @@ def _approvers(approval: Approval) -> list[User]:
 
 
 def _ask(approval: Approval) -> None:
-    notify(
-        recipients=_approvers(approval),
-        kind="approval_requested",
-        context={"ticket": approval.ticket},
-        url=f"/desk/tickets/{approval.ticket.reference}/",
-        email_headers=ticket_email_headers(approval.ticket),
+    ticket_notify(
+        ticket=approval.ticket, recipients=_approvers(approval), kind="approval_requested"
     )
 
 

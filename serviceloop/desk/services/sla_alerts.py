@@ -11,10 +11,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from serviceloop.core.audit import audit_record
-from serviceloop.core.services.notifications import notify
+from serviceloop.desk.confidential import ticket_notify
 from serviceloop.desk.lifecycle import OPEN_STATUSES
 from serviceloop.desk.models import EscalationAction, EventKind, SlaAlert, Ticket, TicketEvent
-from serviceloop.desk.models.mail import ticket_email_headers
 from serviceloop.desk.sla import ticket_sla_refresh
 
 RAISE = {"P4": "P3", "P3": "P2", "P2": "P1", "P1": "P1"}
@@ -75,12 +74,11 @@ def sla_alerts_run(*, now=None) -> dict:
 
 def _warn(ticket: Ticket, target: str, due_at) -> None:
     with transaction.atomic():
-        notify(
+        ticket_notify(
+            ticket=ticket,
             recipients=_people_to_tell(ticket),
             kind="sla_warning",
-            context={"ticket": ticket, "target": target, "due_at": due_at},
-            url=f"/desk/tickets/{ticket.reference}/",
-            email_headers=ticket_email_headers(ticket),
+            context={"target": target, "due_at": due_at},
         )
         audit_record(
             actor=None,
@@ -150,10 +148,9 @@ def _breach(ticket: Ticket, target: str, due_at, now) -> None:
             obj=ticket,
             payload={"target": target, "due_at": due_at, "action": action, "changes": taken},
         )
-        notify(
+        ticket_notify(
+            ticket=ticket,
             recipients=[*recipients, *(p for p in _people_to_tell(ticket) if p not in recipients)],
             kind="sla_breach",
-            context={"ticket": ticket, "target": target, "due_at": due_at, "action": action},
-            url=f"/desk/tickets/{ticket.reference}/",
-            email_headers=ticket_email_headers(ticket),
+            context={"target": target, "due_at": due_at, "action": action},
         )

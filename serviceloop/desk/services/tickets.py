@@ -11,8 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, F, OuterRef, Subquery
-from django.db.models.functions import Cast
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +19,7 @@ from serviceloop.core.audit import audit_record
 from serviceloop.core.models import Organisation, Team, User
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.roles import Capability
-from serviceloop.core.services.notifications import notify
+from serviceloop.desk.confidential import ticket_notify
 from serviceloop.desk.lifecycle import AGENT, REQUESTER, SYSTEM, Status, transition_for
 from serviceloop.desk.models import (
     Category,
@@ -35,9 +34,9 @@ from serviceloop.desk.models import (
     TicketEvent,
     Urgency,
 )
-from serviceloop.desk.models.mail import ticket_email_headers
 from serviceloop.desk.permissions import ticket_role
 from serviceloop.desk.search import ticket_index_after_commit
+from serviceloop.desk.services.assignment import assignment_warnings, team_next_agent
 from serviceloop.desk.sla import sla_version_for, ticket_sla_refresh
 
 REFERENCE_PREFIX = {Kind.INCIDENT: "INC", Kind.REQUEST: "REQ"}
@@ -84,30 +83,6 @@ def _watchers_and_parties(ticket: Ticket) -> list[User]:
     return [p for p in people if p is not None]
 
 
-def team_next_agent(team: Team) -> User | None:
-    """Round-robin inside a team: the active member who works tickets and was assigned a
-    ticket of this team longest ago (never assigned comes first)."""
-    # Per member, the newest assignment to them of a ticket now in this team: a walk down the
-    # partial index on assignment events (to_value, at), not a scan of the team's history.
-    last_assigned = (
-        TicketEvent.objects.filter(
-            kind=EventKind.ASSIGNED,
-            to_value=Cast(OuterRef("pk"), output_field=CharField()),
-            ticket__team=team,
-        )
-        .order_by("-at")
-        .values("at")[:1]
-    )
-    members = [
-        m
-        for m in team.members.filter(is_active=True).annotate(last_assigned=Subquery(last_assigned))
-        if m.has_capability(Capability.OPERATE)
-    ]
-    if not members:
-        return None
-    return min(members, key=lambda m: (m.last_assigned is not None, m.last_assigned, m.pk))
-
-
 def ticket_create(
     *,
     actor,
@@ -132,6 +107,9 @@ def ticket_create(
     """Raise a ticket. Priority comes from the impact × urgency matrix; the team from the
     category's routing (if none given); the agent by round-robin in the team when the team
     is set and no agent is; the SLA from the first matching policy's newest version.
+
+    The agent passes the assignment checks (``services.assignment``): a refusal raises
+    ValidationError and creates nothing; warnings are in ``ticket.assignment_warnings``.
 
     With an ``idempotency_key`` (Message-ID, alert fingerprint, Idempotency-Key header) a
     repeated call returns the ticket created the first time instead of a second one.
@@ -181,7 +159,8 @@ def ticket_create(
     if awaiting_approval:
         assignee = None  # nobody works on it before it is approved
     elif assignee is None and team is not None:
-        assignee = team_next_agent(team)
+        assignee = team_next_agent(team, category=category)
+    warnings = assignment_warnings(assignee=assignee, category=category)
     initial_status = Status.PENDING_APPROVAL if awaiting_approval else Status.NEW
     try:
         with transaction.atomic():
@@ -267,21 +246,9 @@ def ticket_create(
                     "sla_version": ticket.sla_version_id,
                 },
             )
-            notify(
-                recipients=[requester],
-                kind="ticket_created",
-                context={"ticket": ticket},
-                url=f"/desk/tickets/{ticket.reference}/",
-                email_headers=ticket_email_headers(ticket),
-            )
+            ticket_notify(ticket=ticket, recipients=[requester], kind="ticket_created", public=True)
             if assignee is not None and assignee != actor:
-                notify(
-                    recipients=[assignee],
-                    kind="ticket_assigned",
-                    context={"ticket": ticket},
-                    url=f"/desk/tickets/{ticket.reference}/",
-                    email_headers=ticket_email_headers(ticket),
-                )
+                ticket_notify(ticket=ticket, recipients=[assignee], kind="ticket_assigned")
             ticket_index_after_commit(ticket.pk)
     except IntegrityError:
         if idempotency_key:
@@ -292,6 +259,7 @@ def ticket_create(
             if existing is not None:
                 return existing
         raise
+    ticket.assignment_warnings = warnings
     return ticket
 
 
@@ -396,19 +364,15 @@ def ticket_transition(
         if target == Status.RESOLVED and ticket.requester in recipients:
             # The requester's message carries his own one-click rating links.
             recipients.remove(ticket.requester)
-            notify(
+            ticket_notify(
+                ticket=ticket,
                 recipients=[ticket.requester],
                 kind="ticket_resolved",
                 context={**context, "rating_links": rating_links(ticket)},
-                url=f"/desk/tickets/{ticket.reference}/",
-                email_headers=ticket_email_headers(ticket),
+                public=True,
             )
-        notify(
-            recipients=recipients,
-            kind="ticket_status",
-            context=context,
-            url=f"/desk/tickets/{ticket.reference}/",
-            email_headers=ticket_email_headers(ticket),
+        ticket_notify(
+            ticket=ticket, recipients=recipients, kind="ticket_status", context=context, public=True
         )
     return ticket
 
@@ -500,12 +464,12 @@ def ticket_comment(
                 for p in _watchers_and_parties(ticket)
                 if p != actor and p.has_capability(Capability.STAFF)
             ]
-        notify(
+        ticket_notify(
+            ticket=ticket,
             recipients=recipients,
             kind="ticket_reply" if public else "ticket_note",
-            context={"ticket": ticket, "comment": comment},
-            url=f"/desk/tickets/{ticket.reference}/",
-            email_headers=ticket_email_headers(ticket),
+            context={"comment": comment},
+            public=public,
         )
         ticket_index_after_commit(ticket.pk)
     return comment
@@ -583,7 +547,11 @@ def ticket_assign(
     now=None,
 ) -> Ticket:
     """Assign to a team and/or an agent (round-robin in the team when no agent is named).
-    A new ticket moves to "assigned"."""
+    A new ticket moves to "assigned".
+
+    A new agent passes the assignment checks (``services.assignment``): a refusal raises
+    ValidationError and changes nothing; warnings are in ``ticket.assignment_warnings``
+    (empty when none)."""
     now = now or timezone.now()
     if actor is not None and ticket_role(actor, ticket) != AGENT:
         raise PermissionDenied
@@ -610,9 +578,15 @@ def ticket_assign(
                     }
                 )
         elif assignee is None and team is not None:
-            assignee = team_next_agent(team)
+            assignee = team_next_agent(team, category=ticket.category, ticket=ticket)
         old = (ticket.team_id, ticket.assignee_id)
+        warnings = []
+        if assignee is not None and assignee.pk != old[1]:
+            warnings = assignment_warnings(
+                assignee=assignee, category=ticket.category, ticket=ticket
+            )
         ticket.team, ticket.assignee = team, assignee
+        ticket.assignment_warnings = warnings
         if old == (ticket.team_id, ticket.assignee_id):
             return ticket
         _event(
@@ -646,11 +620,5 @@ def ticket_assign(
             },
         )
         if assignee is not None and assignee != actor:
-            notify(
-                recipients=[assignee],
-                kind="ticket_assigned",
-                context={"ticket": ticket},
-                url=f"/desk/tickets/{ticket.reference}/",
-                email_headers=ticket_email_headers(ticket),
-            )
+            ticket_notify(ticket=ticket, recipients=[assignee], kind="ticket_assigned")
     return ticket

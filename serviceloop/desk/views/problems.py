@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from serviceloop.core.roles import Capability
 from serviceloop.core.views.helpers import apply_service_errors, paginate
 from serviceloop.desk import queries_problems
+from serviceloop.desk.confidential import events_without_hidden_references
 from serviceloop.desk.forms_problems import (
     KnownErrorSearchForm,
     LinkIncidentsForm,
@@ -94,15 +95,22 @@ def problem_detail(request, reference):
     problem = services.get_problem_for(request.user, reference)
     role = services.problem_role(request.user)
     can_write = role is not None and problem.status != ProblemStatus.CLOSED
-    incident_links = problem.incident_links.select_related(
-        "incident__organisation", "incident__assignee", "linked_by"
-    ).order_by("-incident__created_at", "-id")
+    # confidential incidents the user is not cleared for are not listed (the count is theirs)
+    incident_links = (
+        problem.incident_links.filter(
+            incident__in=Ticket.objects.visible_to(request.user).values("pk")
+        )
+        .select_related("incident__organisation", "incident__assignee", "linked_by")
+        .order_by("-incident__created_at", "-id")
+    )
     context = {
         "problem": problem,
         "role": role,
         "can_write": can_write,
         "incident_links": incident_links,
-        "events": problem.events.select_related("actor").order_by("at", "id"),
+        "events": events_without_hidden_references(
+            request.user, problem.events.select_related("actor").order_by("at", "id")
+        ),
         "moves": problem_transitions_from(problem.status, role) if role else [],
         "rca_form": RcaForm(initial=RcaForm.initial_for(problem)) if can_write else None,
         "link_form": LinkIncidentsForm() if can_write else None,
@@ -227,7 +235,11 @@ def problem_link(request, reference):
 @require_POST
 def problem_unlink(request, reference, incident):
     problem = services.get_problem_for(request.user, reference, write=True)
-    ticket = Ticket.objects.filter(reference=incident, kind=Kind.INCIDENT).first()
+    ticket = (
+        Ticket.objects.visible_to(request.user)
+        .filter(reference=incident, kind=Kind.INCIDENT)
+        .first()
+    )
     if ticket is None:
         raise Http404
     try:
@@ -254,8 +266,10 @@ def known_error_list(request):
 @login_required
 def proposal_detail(request, pk):
     proposal = recurrence.get_proposal_for(request.user, pk)
-    incidents = proposal.incidents.select_related("organisation", "category").order_by(
-        "-created_at", "-pk"
+    incidents = (
+        proposal.incidents.filter(pk__in=Ticket.objects.visible_to(request.user).values("pk"))
+        .select_related("organisation", "category")
+        .order_by("-created_at", "-pk")
     )
     is_manager = services.problem_role(request.user) == PROBLEM_MANAGER
     context = {

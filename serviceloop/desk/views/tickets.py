@@ -23,7 +23,7 @@ from serviceloop.desk.forms import (
     TransitionForm,
 )
 from serviceloop.desk.lifecycle import AGENT, Status, transitions_from
-from serviceloop.desk.models import SavedView
+from serviceloop.desk.models import SavedView, Ticket
 from serviceloop.desk.permissions import get_ticket_for, ticket_role
 from serviceloop.desk.services import tickets as services
 from serviceloop.desk.views.affected import affected_context
@@ -81,6 +81,8 @@ def ticket_new(request):
             apply_service_errors(form, error)
         else:
             messages.success(request, _("Ticket %s raised.") % ticket.reference)
+            for warning in getattr(ticket, "assignment_warnings", ()):
+                messages.warning(request, warning)
             return redirect("ticket_detail", reference=ticket.reference)
     return render(request, "core/form_page.html", {"form": form, "title": _("New ticket")})
 
@@ -95,7 +97,7 @@ def ticket_detail(request, reference):
         "role": role,
         "is_agent": is_agent,
         "timeline": queries.ticket_timeline(
-            ticket, include_internal=request.user.is_provider_staff
+            ticket, include_internal=request.user.is_provider_staff, reader=request.user
         ),
         "moves": transitions_from(ticket.status, role) if role else [],
         "comment_form": CommentForm() if role else None,
@@ -172,8 +174,13 @@ def _extras_context(user, ticket, role) -> dict:
         "attachments": Attachment.objects.visible_to(user).filter(
             content_type=ContentType.objects.get_for_model(type(ticket)), object_id=str(ticket.pk)
         ),
-        "links_out": ticket.links_out.select_related("target"),
-        "links_in": ticket.links_in.select_related("source"),
+        # a linked confidential ticket the user is not cleared for is not listed
+        "links_out": ticket.links_out.filter(
+            target__in=Ticket.objects.visible_to(user).values("pk")
+        ).select_related("target"),
+        "links_in": ticket.links_in.filter(
+            source__in=Ticket.objects.visible_to(user).values("pk")
+        ).select_related("source"),
         "watchers": ticket.watchers.all(),
         "approvals": [(a, may_decide(user, a)) for a in approvals],
         "approval_form": ApprovalForm(),
@@ -260,7 +267,7 @@ def _versioned_form_write(request, reference, form_class, service, done_message)
         return redirect("ticket_detail", reference=ticket.reference)
     data = dict(form.cleaned_data)
     try:
-        service(
+        saved = service(
             actor=request.user, ticket=ticket, expected_version=data.pop("version", None), **data
         )
     except services.StaleTicket:
@@ -271,6 +278,9 @@ def _versioned_form_write(request, reference, form_class, service, done_message)
         _messages_from(request, error)
     else:
         messages.success(request, done_message)
+        # e.g. the assignee lacks a competence the category needs (the check is on "warn")
+        for warning in getattr(saved, "assignment_warnings", ()):
+            messages.warning(request, warning)
     return redirect("ticket_detail", reference=ticket.reference)
 
 
@@ -295,7 +305,6 @@ def ticket_edit(request, reference):
 def queue_bulk(request):
     """Bulk assign, change status, or merge the tickets ticked in the queue."""
     require(request.user, Capability.OPERATE)
-    from serviceloop.desk.models import Ticket
     from serviceloop.desk.services import bulk
 
     references = request.POST.getlist("tickets")
@@ -332,6 +341,8 @@ def queue_bulk(request):
         messages.success(request, _("Done for %(n)s tickets.") % {"n": len(result.done)})
     for reference, reason in result.failed:
         messages.error(request, f"{reference}: {reason}")
+    for reference, warning in result.warnings:
+        messages.warning(request, f"{reference}: {warning}")
     return redirect(back)
 
 

@@ -1,11 +1,14 @@
 """REST API of evaluation: ``ROUTES`` = [(prefix, viewset, basename)].
 
 Read-only: KPI definitions (``/api/v1/kpis/``), a KPI's current value
-(``/api/v1/kpis/<code>/value/?day=YYYY-MM-DD``) and stored values (``/api/v1/kpi-values/``).
+(``/api/v1/kpis/<code>/value/?day=YYYY-MM-DD``; status ``unavailable`` while the function
+computing it is not installed) and stored values (``/api/v1/kpi-values/?code=&slice=``: the
+whole and every slice; ``slice_key`` ``{}`` is the whole, ``?slice={}`` gives only the whole).
 Staff only; everyone else sees an empty list / 404."""
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -19,9 +22,9 @@ class KpiDefinitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = KpiDefinition
         fields = ["code", "name_en", "name_zh", "description", "aggregate", "source", "external",
-                  "denominator_filter", "numerator_filter", "start_field", "end_field",
-                  "percentile", "slices", "unit", "direction", "target", "warning", "period",
-                  "owner", "is_active"]  # fmt: skip
+                  "denominator_filter", "numerator_filter", "value_field", "start_field",
+                  "end_field", "percentile", "slices", "unit", "direction", "target", "warning",
+                  "period", "owner", "is_active", "version"]  # fmt: skip
 
 
 class KpiSnapshotSerializer(serializers.ModelSerializer):
@@ -60,7 +63,10 @@ class KpiDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
 
             day = timezone.localdate()
         start, end = engine.period_bounds(definition.period, day)
-        result = engine.kpi_evaluate(definition, start, end)
+        try:
+            result = engine.kpi_evaluate(definition, start, end)
+        except ValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
         return Response(KpiValueSerializer({
             "period_start": start, "period_end": end, "value": result.value,
             "numerator": result.numerator, "denominator": result.denominator,
@@ -77,6 +83,9 @@ class KpiSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
         code = self.request.query_params.get("code")
         if code:
             rows = rows.filter(definition__code=code)
+        slice_id = self.request.query_params.get("slice")
+        if slice_id is not None:  # the canonical slice text: "{}" is the whole
+            rows = rows.filter(slice_id=slice_id)
         return rows.order_by("definition__code", "period_start", "id")
 
 

@@ -17,7 +17,7 @@ from serviceloop.evaluation.engine import (
     period_bounds,
     snapshots_store_previous,
 )
-from serviceloop.evaluation.library import kpi_library_load
+from serviceloop.evaluation.library import LIBRARY, kpi_library_load
 from serviceloop.evaluation.models import KpiDefinition, KpiSnapshot
 
 UTC = datetime.UTC
@@ -59,6 +59,17 @@ def world(people):
     TicketEvent.objects.create(ticket=t[1], at=at(2, 12), kind=EventKind.STATUS,
                                from_value="resolved", to_value="in_progress")  # fmt: skip
     return t
+
+
+def available_codes():
+    """The shipped KPIs whose registered function (if any) is installed."""
+    from serviceloop.evaluation.engine import EXTERNALS
+
+    return {
+        d.code
+        for d in KpiDefinition.objects.filter(is_active=True)
+        if d.aggregate != "external" or d.external in EXTERNALS
+    }
 
 
 def kpi(code):
@@ -165,9 +176,9 @@ def test_externals(world):
     assert kpi_evaluate(kpi("policy-acknowledgement-rate"), START, END).status == "no_data"
 
 
-def test_library_and_snapshots_are_idempotent(world):
+def test_library_and_snapshots_are_idempotent(world, people):
     assert kpi_library_load() == 0
-    assert KpiDefinition.objects.count() >= 13
+    assert KpiDefinition.objects.count() == len(LIBRARY)
     definition = kpi("response-within-sla")
     first, created = kpi_snapshot_store(definition, (START, END))
     again, created_again = kpi_snapshot_store(definition, (START, END))
@@ -176,8 +187,36 @@ def test_library_and_snapshots_are_idempotent(world):
     kpi_snapshot_store(definition, (START, END), {"organisation": 1})
     assert KpiSnapshot.objects.filter(definition=definition).count() == 2
     stored = snapshots_store_previous(datetime.date(2026, 4, 15))
-    assert stored == KpiDefinition.objects.filter(is_active=True).count()  # local-time months
+    march = KpiSnapshot.objects.filter(
+        period_start=period_bounds("month", datetime.date(2026, 3, 1))[0]
+    )
+    wholes = march.filter(slice_id="{}")
+    # every active KPI that is available has its whole stored (the local-time month)
+    assert wholes.count() == len(available_codes())
+    # and one row per slice value: both customers, each priority of the month's tickets
+    sliced = march.filter(definition=definition).exclude(slice_id="{}")
+    keys = {s.slice_id for s in sliced}
+    assert f'{{"organisation":{people.customer_a.pk}}}' in keys
+    assert {'{"priority":"P1"}', '{"priority":"P2"}', '{"priority":"P3"}'} <= keys
+    row = sliced.get(slice_id=f'{{"organisation":{people.customer_b.pk}}}')
+    assert (float(row.numerator), float(row.denominator)) == (1.0, 2.0)
+    assert stored == march.count()  # the rows stored by hand above are UTC months
     assert snapshots_store_previous(datetime.date(2026, 4, 15)) == 0
+    assert march.count() == stored
+
+
+def test_unregistered_function_is_not_available(world, monkeypatch):
+    from serviceloop.evaluation.engine import EXTERNALS, definition_validate
+
+    monkeypatch.delitem(EXTERNALS, "improvement.corrective_actions_effective", raising=False)
+    definition = kpi("corrective-actions-effective")
+    definition_validate(definition)  # expected from another part: valid
+    assert kpi_evaluate(definition, START, END).status == "unavailable"
+    assert kpi_snapshot_store(definition, (START, END)) == (None, False)
+    definition.external = "nowhere.at_all"
+    with pytest.raises(ValidationError) as error:
+        definition_validate(definition)
+    assert "external" in error.value.message_dict
 
 
 def test_period_bounds():
@@ -187,3 +226,34 @@ def test_period_bounds():
     assert start.tzinfo == zone
     start, end = period_bounds("week", datetime.date(2026, 11, 26))
     assert (start.date(), end.date()) == (datetime.date(2026, 11, 23), datetime.date(2026, 11, 30))
+
+
+def test_filters_through_events_count_each_ticket_once(world, people):
+    """A custom filter through the event history (a join) gives the flag's figures."""
+    joined = KpiDefinition.objects.create(
+        code="reopened-joined", name_en="Reopened", aggregate="ratio_of_counts",
+        source="desk.tickets.resolved", slices=["organisation"], unit="%",
+        numerator_filter={"events__kind": "status", "events__from_value__in": ["resolved"],
+                          "events__to_value": "in_progress"},
+    )  # fmt: skip
+    TicketEvent.objects.create(ticket=world[1], at=at(2, 12, 30), kind=EventKind.STATUS,
+                               from_value="resolved", to_value="in_progress")  # fmt: skip
+    result = kpi_evaluate(joined, START, END)
+    assert (result.numerator, result.denominator) == (1, 2)
+    rows = {r["key"]: r["result"] for r in kpi_breakdown(joined, START, END)}
+    assert (rows[people.customer_a.pk].numerator, rows[people.customer_a.pk].denominator) == (1, 2)
+    assert list(kpi_records(joined, START, END, part="numerator")) == [world[1]]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{"priority__in": 5}, {"created_at__gte": "yesterday"}, {"csat_score": "five"}],
+)
+def test_filter_values_that_do_not_fit_are_refused_up_front(db, spec):
+    from serviceloop.evaluation.engine import definition_validate
+
+    definition = KpiDefinition(code="x", name_en="x", aggregate="count", source="desk.tickets",
+                               numerator_filter=spec)  # fmt: skip
+    with pytest.raises(ValidationError) as error:
+        definition_validate(definition)
+    assert "numerator_filter" in error.value.message_dict

@@ -17,7 +17,6 @@ import django_filters
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from serviceloop.core.models import Organisation
@@ -28,8 +27,8 @@ from serviceloop.relationship import services_suppliers_contracts as contract_se
 from serviceloop.relationship.api.suppliers_base import (
     IF_MATCH,
     StaffOnlyViewSet,
-    if_match,
     staff_people,
+    transition_action,
 )
 from serviceloop.relationship.api.suppliers_records import (
     PerformanceReviewViewSet,
@@ -108,12 +107,14 @@ class SupplierFilter(django_filters.FilterSet):
         fields = ["kind", "status", "q"]
 
 
-class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnlyViewSet):
+class SupplierViewSet(mixins.ListModelMixin, StaffOnlyViewSet):
     """Suppliers: external, internal, and customers acting as suppliers (flagged)."""
 
     serializer_class = SupplierSerializer
     filterset_class = SupplierFilter
     queryset = Supplier.objects.none()
+    record_getter = staticmethod(get_supplier_for)
+    record_arg = "supplier"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -125,64 +126,41 @@ class SupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnl
             .order_by("-pk")
         )
 
-    def retrieve(self, request, id=None):
-        return self._respond(get_supplier_for(request.user, uuid=id))
-
     def create(self, request):
-        self._writer()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        supplier = services.supplier_create(actor=request.user, **serializer.validated_data)
-        return self._respond(supplier, status.HTTP_201_CREATED)
+        return self._create(services.supplier_create)
 
     @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, id=None):
-        supplier = get_supplier_for(request.user, uuid=id, write=True)
-        serializer = self.get_serializer(supplier, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        supplier = services.supplier_update(
-            actor=request.user,
-            supplier=supplier,
-            expected_version=if_match(request),
-            **serializer.validated_data,
-        )
-        return self._respond(supplier)
+        return self._update(services.supplier_update)
 
 
-class SupplierContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnlyViewSet):
+class SupplierContactViewSet(mixins.ListModelMixin, StaffOnlyViewSet):
     """The contact people of suppliers (filter with ``?supplier=<uuid>``)."""
 
     serializer_class = SupplierContactSerializer
     queryset = SupplierContact.objects.none()
     filterset_fields = {"supplier__uuid": ["exact"]}
+    record_getter = staticmethod(get_contact_for)
+    record_arg = "contact"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         return SupplierContact.objects.visible_to(self.request.user).select_related("supplier")
 
-    def retrieve(self, request, id=None):
-        return self._respond(get_contact_for(request.user, uuid=id))
-
     def create(self, request):
-        self._writer()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        contact = services.supplier_contact_add(actor=request.user, **serializer.validated_data)
-        return self._respond(contact, status.HTTP_201_CREATED)
+        return self._create(services.supplier_contact_add)
 
     def partial_update(self, request, id=None):
-        contact = get_contact_for(request.user, uuid=id, write=True)
-        serializer = self.get_serializer(contact, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        if data.pop("supplier", contact.supplier) != contact.supplier:
-            raise serializers.ValidationError({"supplier": ["A contact stays with its supplier."]})
-        contact = services.supplier_contact_update(actor=request.user, contact=contact, **data)
-        return self._respond(contact)
+        return self._update(
+            services.supplier_contact_update,
+            fixed=["supplier"],
+            fixed_message="A contact stays with its supplier.",
+            versioned=False,
+        )
 
     def destroy(self, request, id=None):
-        contact = get_contact_for(request.user, uuid=id, write=True)
+        contact = self.get_record(write=True)
         services.supplier_contact_remove(actor=request.user, contact=contact)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -243,7 +221,7 @@ class ContractFilter(django_filters.FilterSet):
         fields = ["status", "supplier", "ends_before"]
 
 
-class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnlyViewSet):
+class ContractViewSet(mixins.ListModelMixin, StaffOnlyViewSet):
     """Supplier contracts with their obligations; ``transition`` moves them along the
     declared lifecycle (draft → active → expired / terminated)."""
 
@@ -253,6 +231,8 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnl
     lookup_field = "reference"
     lookup_url_kwarg = "reference"
     lookup_value_regex = r"[A-Za-z0-9._-]+"
+    record_getter = staticmethod(get_contract_for)
+    record_arg = "contract"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -264,44 +244,20 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnl
             .order_by("-pk")
         )
 
-    def retrieve(self, request, reference=None):
-        return self._respond(get_contract_for(request.user, reference=reference))
-
     def create(self, request):
-        self._writer()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        contract = contract_services.contract_create(
-            actor=request.user, **serializer.validated_data
-        )
-        return self._respond(contract, status.HTTP_201_CREATED)
+        return self._create(contract_services.contract_create)
 
     @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, reference=None):
-        contract = get_contract_for(request.user, reference=reference, write=True)
-        serializer = self.get_serializer(contract, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        if data.pop("supplier", contract.supplier) != contract.supplier:
-            raise serializers.ValidationError({"supplier": ["A contract stays with its supplier."]})
-        contract = contract_services.contract_update(
-            actor=request.user, contract=contract, expected_version=if_match(request), **data
+        return self._update(
+            contract_services.contract_update,
+            fixed=["supplier"],
+            fixed_message="A contract stays with its supplier.",
         )
-        return self._respond(contract)
 
-    @extend_schema(request=ContractTransitionSerializer, parameters=[IF_MATCH])
-    @action(detail=True, methods=["post"])
-    def transition(self, request, reference=None):
-        contract = get_contract_for(request.user, reference=reference, write=True)
-        serializer = ContractTransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        contract = contract_services.contract_transition(
-            actor=request.user,
-            contract=contract,
-            expected_version=if_match(request),
-            **serializer.validated_data,
-        )
-        return self._respond(contract)
+    transition = transition_action(
+        ContractTransitionSerializer, contract_services.contract_transition
+    )
 
 
 class ObligationSerializer(serializers.ModelSerializer):
@@ -323,43 +279,31 @@ class ObligationSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnlyViewSet):
+class ObligationViewSet(mixins.ListModelMixin, StaffOnlyViewSet):
     """Contract obligations and how each is measured (``?contract=<reference>``). Their
     contract and measure are fixed once recorded."""
 
     serializer_class = ObligationSerializer
     queryset = Obligation.objects.none()
     filterset_fields = {"contract__reference": ["exact"]}
+    record_getter = staticmethod(get_obligation_for)
+    record_arg = "obligation"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         return Obligation.objects.visible_to(self.request.user).select_related("contract")
 
-    def retrieve(self, request, id=None):
-        return self._respond(get_obligation_for(request.user, uuid=id))
-
     def create(self, request):
-        self._writer()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("is_active", None)
-        obligation = contract_services.obligation_create(actor=request.user, **data)
-        return self._respond(obligation, status.HTTP_201_CREATED)
+        return self._create(contract_services.obligation_create, ignore=["is_active"])
 
     def partial_update(self, request, id=None):
-        obligation = get_obligation_for(request.user, uuid=id, write=True)
-        serializer = self.get_serializer(obligation, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        for fixed in ("contract", "metric"):
-            if fixed in data and data.pop(fixed) != getattr(obligation, fixed):
-                raise serializers.ValidationError({fixed: ["Fixed once recorded."]})
-        obligation = contract_services.obligation_update(
-            actor=request.user, obligation=obligation, **data
+        return self._update(
+            contract_services.obligation_update,
+            fixed=["contract", "metric"],
+            fixed_message="Fixed once recorded.",
+            versioned=False,
         )
-        return self._respond(obligation)
 
 
 # --- Tickets waiting on a supplier ---------------------------------------------------------
@@ -367,6 +311,7 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffO
 
 class TicketSupplierSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
+    # narrowed to the tickets the reader may see (a confidential one reads "does not exist")
     ticket = serializers.SlugRelatedField(slug_field="reference", queryset=Ticket.objects.all())
     supplier = serializers.SlugRelatedField(slug_field="uuid", queryset=Supplier.objects.all())
     recorded_by = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
@@ -385,6 +330,12 @@ class TicketSupplierSerializer(serializers.ModelSerializer):
         read_only_fields = ["recorded_at"]
         validators = []  # linking again updates the link (see ticket_supplier_link)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["ticket"].queryset = Ticket.objects.visible_to(request.user)
+
 
 class TicketSupplierFilter(django_filters.FilterSet):
     supplier = django_filters.UUIDFilter(field_name="supplier__uuid")
@@ -396,13 +347,15 @@ class TicketSupplierFilter(django_filters.FilterSet):
         fields = ["supplier", "ticket", "caused_incident"]
 
 
-class TicketSupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnlyViewSet):
+class TicketSupplierViewSet(mixins.ListModelMixin, StaffOnlyViewSet):
     """The desk tickets that waited on a supplier (and incidents it caused): the records the
     performance reviews compute from. POST again to change a link; DELETE removes one."""
 
     serializer_class = TicketSupplierSerializer
     filterset_class = TicketSupplierFilter
     queryset = TicketSupplier.objects.none()
+    record_getter = staticmethod(get_ticket_link_for)
+    record_arg = "link"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -411,18 +364,11 @@ class TicketSupplierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, St
             "ticket", "supplier", "recorded_by"
         )
 
-    def retrieve(self, request, id=None):
-        return self._respond(get_ticket_link_for(request.user, uuid=id))
-
     def create(self, request):
-        self._writer()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        link = services.ticket_supplier_link(actor=request.user, **serializer.validated_data)
-        return self._respond(link, status.HTTP_201_CREATED)
+        return self._create(services.ticket_supplier_link)
 
     def destroy(self, request, id=None):
-        link = get_ticket_link_for(request.user, uuid=id, write=True)
+        link = self.get_record(write=True)
         services.ticket_supplier_unlink(actor=request.user, link=link)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

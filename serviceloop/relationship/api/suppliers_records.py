@@ -5,7 +5,7 @@ import django_filters
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 
 from serviceloop.relationship import services_suppliers_disputes as dispute_services
@@ -15,6 +15,7 @@ from serviceloop.relationship.api.suppliers_base import (
     StaffOnlyViewSet,
     if_match,
     staff_people,
+    transition_action,
 )
 from serviceloop.relationship.models import (
     Contract,
@@ -105,7 +106,7 @@ class ReviewFilter(django_filters.FilterSet):
         fields = ["supplier", "status"]
 
 
-class PerformanceReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnlyViewSet):
+class PerformanceReviewViewSet(mixins.ListModelMixin, StaffOnlyViewSet):
     """Supplier performance reviews: creating one computes the measured obligations from the
     desk's records; ``score`` scores a manual one; ``recompute`` and ``complete``."""
 
@@ -115,6 +116,8 @@ class PerformanceReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     lookup_field = "reference"
     lookup_url_kwarg = "reference"
     lookup_value_regex = r"[A-Za-z0-9._-]+"
+    record_getter = staticmethod(get_review_for)
+    record_arg = "review"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -126,40 +129,24 @@ class PerformanceReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             .order_by("-pk")
         )
 
-    def retrieve(self, request, reference=None):
-        return self._respond(get_review_for(request.user, reference=reference))
-
     def create(self, request):
-        self._writer()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = {
-            k: v
-            for k, v in serializer.validated_data.items()
-            if k in ("supplier", "period_start", "period_end", "reviewer")
-        }
-        review = reviews.review_create(actor=request.user, **data)
-        return self._respond(review, status.HTTP_201_CREATED)
+        return self._create(
+            reviews.review_create, only=["supplier", "period_start", "period_end", "reviewer"]
+        )
 
     @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, reference=None):
-        review = get_review_for(request.user, reference=reference, write=True)
-        serializer = self.get_serializer(review, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        for fixed in ("supplier", "period_start", "period_end"):
-            if fixed in data and data.pop(fixed) != getattr(review, fixed):
-                raise serializers.ValidationError({fixed: ["Fixed once the review is opened."]})
-        review = reviews.review_update(
-            actor=request.user, review=review, expected_version=if_match(request), **data
+        return self._update(
+            reviews.review_update,
+            fixed=["supplier", "period_start", "period_end"],
+            fixed_message="Fixed once the review is opened.",
         )
-        return self._respond(review)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def recompute(self, request, reference=None):
         """Recompute the measured scores from the records as they are now (drafts)."""
-        review = get_review_for(request.user, reference=reference, write=True)
+        review = self.get_record(write=True)
         return self._respond(reviews.review_recompute(actor=request.user, review=review))
 
     @extend_schema(request=ScoreSetSerializer)
@@ -167,7 +154,7 @@ class PerformanceReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def score(self, request, reference=None):
         """Score a manual obligation (met, a note, optionally the actual value), or add a
         note to a measured one."""
-        review = get_review_for(request.user, reference=reference, write=True)
+        review = self.get_record(write=True)
         serializer = ScoreSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -182,7 +169,7 @@ class PerformanceReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def complete(self, request, reference=None):
         """Complete the review (measured scores recomputed, every manual one scored, an
         overall rating given); final afterwards."""
-        review = get_review_for(request.user, reference=reference, write=True)
+        review = self.get_record(write=True)
         serializer = ReviewCompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         review = reviews.review_complete(
@@ -235,7 +222,7 @@ class DisputeFilter(django_filters.FilterSet):
         fields = ["status", "supplier"]
 
 
-class SupplierDisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffOnlyViewSet):
+class SupplierDisputeViewSet(mixins.ListModelMixin, StaffOnlyViewSet):
     """Disputes with suppliers; ``transition`` negotiates, escalates, resolves, reopens."""
 
     serializer_class = SupplierDisputeSerializer
@@ -244,6 +231,8 @@ class SupplierDisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
     lookup_field = "reference"
     lookup_url_kwarg = "reference"
     lookup_value_regex = r"[A-Za-z0-9._-]+"
+    record_getter = staticmethod(get_dispute_for)
+    record_arg = "dispute"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -254,39 +243,15 @@ class SupplierDisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
             .order_by("-pk")
         )
 
-    def retrieve(self, request, reference=None):
-        return self._respond(get_dispute_for(request.user, reference=reference))
-
     def create(self, request):
-        self._writer()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        dispute = dispute_services.dispute_create(actor=request.user, **serializer.validated_data)
-        return self._respond(dispute, status.HTTP_201_CREATED)
+        return self._create(dispute_services.dispute_create)
 
     @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, reference=None):
-        dispute = get_dispute_for(request.user, reference=reference, write=True)
-        serializer = self.get_serializer(dispute, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        if data.pop("supplier", dispute.supplier) != dispute.supplier:
-            raise serializers.ValidationError({"supplier": ["A dispute stays with its supplier."]})
-        dispute = dispute_services.dispute_update(
-            actor=request.user, dispute=dispute, expected_version=if_match(request), **data
+        return self._update(
+            dispute_services.dispute_update,
+            fixed=["supplier"],
+            fixed_message="A dispute stays with its supplier.",
         )
-        return self._respond(dispute)
 
-    @extend_schema(request=DisputeTransitionSerializer, parameters=[IF_MATCH])
-    @action(detail=True, methods=["post"])
-    def transition(self, request, reference=None):
-        dispute = get_dispute_for(request.user, reference=reference, write=True)
-        serializer = DisputeTransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        dispute = dispute_services.dispute_transition(
-            actor=request.user,
-            dispute=dispute,
-            expected_version=if_match(request),
-            **serializer.validated_data,
-        )
-        return self._respond(dispute)
+    transition = transition_action(DisputeTransitionSerializer, dispute_services.dispute_transition)

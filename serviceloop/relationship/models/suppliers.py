@@ -330,6 +330,16 @@ class Obligation(models.Model):
 # --- Tickets held up or caused by a supplier ------------------------------------------------
 
 
+class TicketSupplierQuerySet(StaffOnlyQuerySet):
+    def visible_to(self, user):
+        """Staff see the links of the tickets they may see: a confidential ticket (a
+        security incident) they are not cleared for is not listed (its review counts stay)."""
+        from serviceloop.desk.models import Ticket
+
+        links = super().visible_to(user)
+        return links.filter(ticket__in=Ticket.objects.visible_to(user).values("pk"))
+
+
 class TicketSupplier(models.Model):
     """A desk ticket that waited on a supplier (or an incident the supplier caused): the
     link the performance reviews compute from. Recorded by ``ticket_supplier_link``."""
@@ -352,7 +362,7 @@ class TicketSupplier(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded"))
 
-    objects = StaffOnlyQuerySet.as_manager()
+    objects = TicketSupplierQuerySet.as_manager()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

@@ -33,6 +33,8 @@ from rest_framework.response import Response
 from serviceloop.core.models import Team, User
 from serviceloop.core.roles import Capability
 from serviceloop.support import queries_documents as queries
+from serviceloop.support import services_document_campaigns as campaign_services
+from serviceloop.support import services_document_versions as version_services
 from serviceloop.support import services_documents as services
 from serviceloop.support.models import (
     AcknowledgementCampaign,
@@ -394,7 +396,7 @@ class DocumentViewSet(StaleToPrecondition, mixins.ListModelMixin, viewsets.Gener
         document = services.get_document_for(request.user, reference, write=True)
         serializer = DocumentVersionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = services.version_create(
+        version = version_services.version_create(
             actor=request.user, document=document, **serializer.validated_data
         )
         return Response(DocumentVersionSerializer(version).data, status=status.HTTP_201_CREATED)
@@ -425,7 +427,7 @@ class DocumentViewSet(StaleToPrecondition, mixins.ListModelMixin, viewsets.Gener
         ).first()
         if campaign is None:
             raise Http404
-        row = services.acknowledgement_give(actor=request.user, campaign=campaign)
+        row = campaign_services.acknowledgement_give(actor=request.user, campaign=campaign)
         return Response(DocumentAcknowledgementSerializer(row).data)
 
 
@@ -462,7 +464,7 @@ class DocumentVersionViewSet(viewsets.GenericViewSet):
             raise PermissionDenied
         serializer = DocumentVersionWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        version = services.version_update(
+        version = version_services.version_update(
             actor=request.user, version=version, **serializer.validated_data
         )
         return self._respond(version)
@@ -477,7 +479,7 @@ class DocumentVersionViewSet(viewsets.GenericViewSet):
         version = self._version(id)
         serializer = DocumentVersionTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = services.version_transition(
+        version = version_services.version_transition(
             actor=request.user, version=version, **serializer.validated_data
         )
         return self._respond(version)
@@ -490,7 +492,7 @@ class DocumentVersionViewSet(viewsets.GenericViewSet):
         version = self._version(id)
         serializer = DocumentVersionReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        signoff = services.version_review(
+        signoff = version_services.version_review(
             actor=request.user, version=version, **serializer.validated_data
         )
         return Response(DocumentSignoffSerializer(signoff).data)
@@ -564,7 +566,7 @@ class CampaignViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             version = document.versions.filter(number=number).first()
         if version is None:
             raise serializers.ValidationError({"version": ["No such version in force."]})
-        campaign = services.campaign_create(actor=request.user, version=version, **data)
+        campaign = campaign_services.campaign_create(actor=request.user, version=version, **data)
         return Response(self.get_serializer(campaign).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -578,14 +580,14 @@ class CampaignViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = dict(serializer.validated_data)
         data.pop("document", None)
         data.pop("version", None)
-        campaign = services.campaign_update(actor=request.user, campaign=campaign, **data)
+        campaign = campaign_services.campaign_update(actor=request.user, campaign=campaign, **data)
         return Response(self.get_serializer(campaign).data)
 
     @extend_schema(request=None, responses={200: AcknowledgementCampaignSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, reference=None):
         campaign = services.get_campaign_for(request.user, reference, write=True)
-        campaign = services.campaign_close(actor=request.user, campaign=campaign)
+        campaign = campaign_services.campaign_close(actor=request.user, campaign=campaign)
         return Response(self.get_serializer(campaign).data)
 
     @extend_schema(request=None, responses={200: DocumentAcknowledgementSerializer})
@@ -593,7 +595,7 @@ class CampaignViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def acknowledge(self, request, reference=None):
         """The caller acknowledges the campaign's version (once)."""
         campaign = services.get_campaign_for(request.user, reference)
-        row = services.acknowledgement_give(actor=request.user, campaign=campaign)
+        row = campaign_services.acknowledgement_give(actor=request.user, campaign=campaign)
         return Response(DocumentAcknowledgementSerializer(row).data)
 
     @extend_schema(request=None, responses={200: DocumentAcknowledgementSerializer(many=True)})

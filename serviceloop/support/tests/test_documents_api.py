@@ -170,7 +170,9 @@ def test_campaigns_acknowledgements_and_the_rate(people, docs, api_client_for):
 def test_reviewers_review_through_the_api(people, docs, api_client_for):
     document = docs.document(effective=False, reviewers=[people.lead])
     version = document.current_version
-    docs.services.version_transition(actor=people.owner, version=version, target="in_review")
+    docs.version_services.version_transition(
+        actor=people.owner, version=version, target="in_review"
+    )
     url = f"/api/v1/document-versions/{version.uuid}/review/"
 
     agent = api_client_for(people.agent).post(url, {"decision": "endorsed"})

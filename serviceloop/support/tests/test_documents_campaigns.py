@@ -37,7 +37,7 @@ def policy(docs):
 
 def start(docs, cast, policy, **kwargs):
     kwargs.setdefault("deadline", timezone.localdate() + 14 * DAY)
-    return docs.services.campaign_create(
+    return docs.campaign_services.campaign_create(
         actor=cast.owner, version=policy.effective_version, **kwargs
     )
 
@@ -66,7 +66,7 @@ def test_a_campaign_asks_people_teams_and_roles_once_each(people, docs, policy):
 def test_campaign_input_is_checked(people, docs, policy):
     draft = docs.document(effective=False, title="草稿")
     with pytest.raises(ValidationError) as error:
-        docs.services.campaign_create(
+        docs.campaign_services.campaign_create(
             actor=people.owner,
             version=draft.current_version,
             deadline=timezone.localdate() - DAY,
@@ -76,7 +76,7 @@ def test_campaign_input_is_checked(people, docs, policy):
     with pytest.raises(ValidationError, match="Nobody matches"):
         start(docs, people, policy)
     with pytest.raises(PermissionDenied):
-        docs.services.campaign_create(
+        docs.campaign_services.campaign_create(
             actor=people.top,
             version=policy.effective_version,
             deadline=timezone.localdate(),
@@ -87,12 +87,12 @@ def test_campaign_input_is_checked(people, docs, policy):
 def test_each_person_acknowledges_once_and_progress_counts(people, docs, policy):
     campaign = start(docs, people, policy, people=[people.agent, people.lead, people.a_user])
 
-    docs.services.acknowledgement_give(actor=people.agent, campaign=campaign)
+    docs.campaign_services.acknowledgement_give(actor=people.agent, campaign=campaign)
     with pytest.raises(ValidationError, match="acknowledged this on"):
-        docs.services.acknowledgement_give(actor=people.agent, campaign=campaign)
-    docs.services.acknowledgement_give(actor=people.a_user, campaign=campaign)
+        docs.campaign_services.acknowledgement_give(actor=people.agent, campaign=campaign)
+    docs.campaign_services.acknowledgement_give(actor=people.a_user, campaign=campaign)
     with pytest.raises(PermissionDenied):
-        docs.services.acknowledgement_give(actor=people.b_user, campaign=campaign)
+        docs.campaign_services.acknowledgement_give(actor=people.b_user, campaign=campaign)
 
     progress = campaign_progress(campaign)
     assert (progress.asked, progress.acknowledged, progress.outstanding, progress.percent) == (
@@ -110,23 +110,23 @@ def test_each_person_acknowledges_once_and_progress_counts(people, docs, policy)
 def test_a_closed_campaign_or_a_superseded_version_takes_no_acknowledgement(people, docs, policy):
     campaign = start(docs, people, policy, people=[people.agent, people.lead])
     second = docs.revise(policy)
-    docs.services.version_transition(actor=people.owner, version=second, target="in_review")
-    docs.services.version_approve(actor=people.top, version=second)
+    docs.version_services.version_transition(actor=people.owner, version=second, target="in_review")
+    docs.version_services.version_approve(actor=people.top, version=second)
 
     with pytest.raises(ValidationError, match="no longer in force"):
-        docs.services.acknowledgement_give(actor=people.agent, campaign=campaign)
-    docs.services.campaign_close(actor=people.owner, campaign=campaign)
+        docs.campaign_services.acknowledgement_give(actor=people.agent, campaign=campaign)
+    docs.campaign_services.campaign_close(actor=people.owner, campaign=campaign)
     with pytest.raises(ValidationError, match="closed"):
-        docs.services.acknowledgement_give(actor=people.lead, campaign=campaign)
+        docs.campaign_services.acknowledgement_give(actor=people.lead, campaign=campaign)
     with pytest.raises(ValidationError, match="already closed"):
-        docs.services.campaign_close(actor=people.owner, campaign=campaign)
+        docs.campaign_services.campaign_close(actor=people.owner, campaign=campaign)
 
 
 def test_updating_a_campaign_adds_people_and_removes_nobody(people, docs, policy):
     campaign = start(docs, people, policy, people=[people.agent])
-    docs.services.acknowledgement_give(actor=people.agent, campaign=campaign)
+    docs.campaign_services.acknowledgement_give(actor=people.agent, campaign=campaign)
 
-    docs.services.campaign_update(
+    docs.campaign_services.campaign_update(
         actor=people.owner, campaign=campaign, people=[people.lead], roles=[Role.TOP_MANAGEMENT]
     )
 
@@ -140,14 +140,14 @@ def test_outstanding_people_are_reminded_exactly_once_per_campaign(
     today = timezone.localdate()
     near = start(docs, people, policy, people=[people.agent, people.lead], deadline=today + DAY)
     far = start(docs, people, policy, people=[people.agent], deadline=today + 30 * DAY)
-    docs.services.acknowledgement_give(actor=people.lead, campaign=near)
+    docs.campaign_services.acknowledgement_give(actor=people.lead, campaign=near)
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         first = document_acknowledgement_reminders.call_local()
         second = document_acknowledgement_reminders.call_local()
-        later = docs.services.campaign_remind(today=today + 40 * DAY)
-        again = docs.services.campaign_remind(today=today + 41 * DAY)
+        later = docs.campaign_services.campaign_remind(today=today + 40 * DAY)
+        again = docs.campaign_services.campaign_remind(today=today + 41 * DAY)
 
     assert (first, second, later, again) == (1, 0, 1, 0)
     reminders = Notification.objects.filter(kind="document_ack_reminder").order_by("pk")
@@ -194,10 +194,10 @@ def test_the_acknowledgement_rate_counts_on_time_acknowledgements_by_deadline(pe
     )
     second = start(docs, people, policy, people=[people.agent], deadline=today + 40 * DAY)
     now = timezone.now()
-    docs.services.acknowledgement_give(actor=people.agent, campaign=first, now=now)
+    docs.campaign_services.acknowledgement_give(actor=people.agent, campaign=first, now=now)
     # a day after the deadline: acknowledged, but late
-    docs.services.acknowledgement_give(actor=people.lead, campaign=first, now=now + DAY)
-    docs.services.acknowledgement_give(actor=people.agent, campaign=second, now=now)
+    docs.campaign_services.acknowledgement_give(actor=people.lead, campaign=first, now=now + DAY)
+    docs.campaign_services.acknowledgement_give(actor=people.agent, campaign=second, now=now)
 
     rate = acknowledgement_rate(today - 5 * DAY, today + DAY)
     assert (rate.asked, rate.acknowledged, rate.on_time, rate.rate) == (3, 2, 1, 33.3)

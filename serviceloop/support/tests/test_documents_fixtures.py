@@ -18,6 +18,8 @@ DAY = datetime.timedelta(days=1)
 
 @pytest.fixture
 def docs(people):
+    from serviceloop.support import services_document_campaigns as campaign_services
+    from serviceloop.support import services_document_versions as version_services
     from serviceloop.support import services_documents as services
 
     def document(
@@ -36,17 +38,23 @@ def docs(people):
         )
         if effective:
             version = created.current_version
-            services.version_transition(actor=author, version=version, target="in_review")
-            services.version_approve(actor=approver or people.top, version=version)
+            version_services.version_transition(actor=author, version=version, target="in_review")
+            version_services.version_approve(actor=approver or people.top, version=version)
         created.refresh_from_db()
         return created
 
     def revise(document, *, body="<p>第二版 Second version.</p>", author=None, **kwargs):
-        return services.version_create(
+        return version_services.version_create(
             actor=author or people.owner, document=document, body=body, **kwargs
         )
 
-    return types.SimpleNamespace(document=document, revise=revise, services=services)
+    return types.SimpleNamespace(
+        document=document,
+        revise=revise,
+        services=services,
+        version_services=version_services,
+        campaign_services=campaign_services,
+    )
 
 
 @pytest.fixture

@@ -91,12 +91,16 @@ def test_approval_makes_the_first_version_effective_today(people, docs):
 def test_the_author_cannot_approve_his_own_version(people, docs):
     document = docs.document(effective=False, author=people.admin)
     version = document.current_version
-    docs.services.version_transition(actor=people.admin, version=version, target="in_review")
+    docs.version_services.version_transition(
+        actor=people.admin, version=version, target="in_review"
+    )
 
     with pytest.raises(ValidationError, match="author cannot approve"):
-        docs.services.version_approve(actor=people.admin, version=version)
+        docs.version_services.version_approve(actor=people.admin, version=version)
     with pytest.raises(ValidationError, match="author cannot approve"):
-        docs.services.version_transition(actor=people.admin, version=version, target="approved")
+        docs.version_services.version_transition(
+            actor=people.admin, version=version, target="approved"
+        )
     version.refresh_from_db()
     assert version.status == VersionStatus.IN_REVIEW
 
@@ -120,11 +124,13 @@ def test_only_approvers_may_approve_and_agents_not_at_all(people, docs):
         )
     document = docs.document(effective=False)
     version = document.current_version
-    docs.services.version_transition(actor=people.owner, version=version, target="in_review")
+    docs.version_services.version_transition(
+        actor=people.owner, version=version, target="in_review"
+    )
 
     for user in (people.agent, people.auditor, people.lead):
         with pytest.raises(PermissionDenied):
-            docs.services.version_approve(actor=user, version=version)
+            docs.version_services.version_approve(actor=user, version=version)
 
 
 def test_named_approvers_all_sign_and_reviewers_endorse_first(people, docs):
@@ -132,37 +138,41 @@ def test_named_approvers_all_sign_and_reviewers_endorse_first(people, docs):
         effective=False, reviewers=[people.lead], approvers=[people.top, people.admin]
     )
     version = document.current_version
-    docs.services.version_transition(actor=people.owner, version=version, target="in_review")
+    docs.version_services.version_transition(
+        actor=people.owner, version=version, target="in_review"
+    )
     asked = Notification.objects.filter(kind="document_signoff_requested")
     assert {n.recipient for n in asked} == {people.lead, people.top, people.admin}
 
     with pytest.raises(ValidationError, match="Every reviewer must endorse"):
-        docs.services.version_approve(actor=people.top, version=version)
+        docs.version_services.version_approve(actor=people.top, version=version)
     with pytest.raises(ValidationError):
-        docs.services.version_review(
+        docs.version_services.version_review(
             actor=people.lead, version=version, decision="changes_requested"
         )  # no comment
-    docs.services.version_review(
+    docs.version_services.version_review(
         actor=people.lead, version=version, decision="changes_requested", comment="第3节不清楚"
     )
     with pytest.raises(ValidationError, match="Every reviewer must endorse"):
-        docs.services.version_approve(actor=people.top, version=version)
+        docs.version_services.version_approve(actor=people.top, version=version)
     with pytest.raises(PermissionDenied):
-        docs.services.version_review(actor=people.agent, version=version, decision="endorsed")
-    docs.services.version_review(actor=people.lead, version=version, decision="endorsed")
+        docs.version_services.version_review(
+            actor=people.agent, version=version, decision="endorsed"
+        )
+    docs.version_services.version_review(actor=people.lead, version=version, decision="endorsed")
     second_admin = UserFactory(
         username="admin2", role=Role.PROVIDER_ADMIN, organisation=people.provider
     )
     with pytest.raises(PermissionDenied, match="approvers named"):
-        docs.services.version_approve(actor=second_admin, version=version)
+        docs.version_services.version_approve(actor=second_admin, version=version)
 
-    docs.services.version_approve(actor=people.top, version=version)
+    docs.version_services.version_approve(actor=people.top, version=version)
     version.refresh_from_db()
     assert version.status == VersionStatus.IN_REVIEW  # the administrator has not signed
     with pytest.raises(ValidationError, match="already approved"):
-        docs.services.version_approve(actor=people.top, version=version)
+        docs.version_services.version_approve(actor=people.top, version=version)
 
-    docs.services.version_approve(actor=people.admin, version=version)
+    docs.version_services.version_approve(actor=people.admin, version=version)
     version.refresh_from_db()
     assert version.status == VersionStatus.EFFECTIVE and version.approved_by == people.admin
 
@@ -170,18 +180,20 @@ def test_named_approvers_all_sign_and_reviewers_endorse_first(people, docs):
 def test_returning_to_draft_opens_a_new_round_of_signoffs(people, docs):
     document = docs.document(effective=False, approvers=[people.top, people.admin])
     version = document.current_version
-    move = docs.services.version_transition
+    move = docs.version_services.version_transition
     move(actor=people.owner, version=version, target="in_review")
-    docs.services.version_approve(actor=people.top, version=version)
+    docs.version_services.version_approve(actor=people.top, version=version)
     move(actor=people.top, version=version, target="draft", comment="请补充附录")
-    docs.services.version_update(actor=people.owner, version=version, body="<p>补充了附录</p>")
+    docs.version_services.version_update(
+        actor=people.owner, version=version, body="<p>补充了附录</p>"
+    )
     move(actor=people.owner, version=version, target="in_review")
-    docs.services.version_approve(actor=people.admin, version=version)
+    docs.version_services.version_approve(actor=people.admin, version=version)
 
     version.refresh_from_db()
     assert version.round == 2
     assert version.status == VersionStatus.IN_REVIEW  # top's round-1 approval does not count
-    docs.services.version_approve(actor=people.top, version=version)
+    docs.version_services.version_approve(actor=people.top, version=version)
     version.refresh_from_db()
     assert version.status == VersionStatus.EFFECTIVE
 
@@ -189,10 +201,12 @@ def test_returning_to_draft_opens_a_new_round_of_signoffs(people, docs):
 def test_a_version_in_review_is_frozen(people, docs):
     document = docs.document(effective=False)
     version = document.current_version
-    docs.services.version_transition(actor=people.owner, version=version, target="in_review")
+    docs.version_services.version_transition(
+        actor=people.owner, version=version, target="in_review"
+    )
 
     with pytest.raises(ValidationError, match="Only a draft"):
-        docs.services.version_update(actor=people.owner, version=version, body="changed")
+        docs.version_services.version_update(actor=people.owner, version=version, body="changed")
 
 
 def test_approving_a_new_version_makes_the_previous_obsolete_and_keeps_it(people, docs):
@@ -201,8 +215,8 @@ def test_approving_a_new_version_makes_the_previous_obsolete_and_keeps_it(people
     second = docs.revise(document, change_summary="增加第三方访问控制")
     with pytest.raises(ValidationError, match="still open"):
         docs.revise(document)
-    docs.services.version_transition(actor=people.owner, version=second, target="in_review")
-    docs.services.version_approve(actor=people.top, version=second)
+    docs.version_services.version_transition(actor=people.owner, version=second, target="in_review")
+    docs.version_services.version_approve(actor=people.top, version=second)
 
     first.refresh_from_db()
     second.refresh_from_db()
@@ -225,16 +239,16 @@ def test_a_future_effective_date_keeps_the_old_version_in_force_until_then(peopl
     first = document.effective_version
     start = timezone.localdate() + 10 * DAY
     second = docs.revise(document, planned_effective=start)
-    docs.services.version_transition(actor=people.owner, version=second, target="in_review")
-    docs.services.version_approve(actor=people.top, version=second)
+    docs.version_services.version_transition(actor=people.owner, version=second, target="in_review")
+    docs.version_services.version_approve(actor=people.top, version=second)
     second.refresh_from_db()
     first.refresh_from_db()
     assert (second.status, second.effective_from) == ("approved", start)
     assert first.status == "effective"
 
-    assert docs.services.documents_take_effect(today=start - DAY) == 0
-    assert docs.services.documents_take_effect(today=start + DAY) == 1
-    assert docs.services.documents_take_effect(today=start + DAY) == 0
+    assert docs.version_services.documents_take_effect(today=start - DAY) == 0
+    assert docs.version_services.documents_take_effect(today=start + DAY) == 1
+    assert docs.version_services.documents_take_effect(today=start + DAY) == 0
 
     first.refresh_from_db()
     second.refresh_from_db()
@@ -248,9 +262,9 @@ def test_a_future_effective_date_keeps_the_old_version_in_force_until_then(peopl
 def test_put_into_effect_now_and_withdraw(people, docs):
     document = docs.document()
     second = docs.revise(document, planned_effective=timezone.localdate() + 30 * DAY)
-    move = docs.services.version_transition
+    move = docs.version_services.version_transition
     move(actor=people.owner, version=second, target="in_review")
-    docs.services.version_approve(actor=people.top, version=second)
+    docs.version_services.version_approve(actor=people.top, version=second)
     with pytest.raises(PermissionDenied):
         move(actor=people.top, version=second, target="effective")  # editors only
     move(actor=people.owner, version=second, target="effective")
@@ -271,13 +285,17 @@ def test_an_undeclared_move_is_refused(people, docs):
     version = document.current_version
 
     with pytest.raises(ValidationError) as error:
-        docs.services.version_transition(actor=people.owner, version=version, target="effective")
+        docs.version_services.version_transition(
+            actor=people.owner, version=version, target="effective"
+        )
     assert "status" in error.value.message_dict
     with pytest.raises(ValidationError):
-        docs.services.version_transition(actor=people.owner, version=version, target="bogus")
+        docs.version_services.version_transition(
+            actor=people.owner, version=version, target="bogus"
+        )
     with pytest.raises(ValidationError, match="Write the version"):
         blank = docs.document(effective=False, body="")
-        docs.services.version_transition(
+        docs.version_services.version_transition(
             actor=people.owner, version=blank.current_version, target="in_review"
         )
 

@@ -105,7 +105,7 @@ def test_customers_see_nothing_unless_asked_to_read(people, docs, register, clie
     assert customer.get(reverse("document_detail", args=[policy.reference])).status_code == 404
     assert customer.get(reverse("document_campaign_list")).status_code == 404
 
-    campaign = docs.services.campaign_create(
+    campaign = docs.campaign_services.campaign_create(
         actor=people.owner,
         version=policy.effective_version,
         deadline=timezone.localdate() + 7 * DAY,
@@ -196,8 +196,8 @@ def test_writing_and_approving_through_the_screens(people, client_for):
 def test_the_version_page_marks_obsolete_versions(people, docs, client_for):
     document = docs.document()
     second = docs.revise(document)
-    docs.services.version_transition(actor=people.owner, version=second, target="in_review")
-    docs.services.version_approve(actor=people.top, version=second)
+    docs.version_services.version_transition(actor=people.owner, version=second, target="in_review")
+    docs.version_services.version_approve(actor=people.top, version=second)
 
     html = (
         client_for(people.auditor)
@@ -216,13 +216,13 @@ def test_the_version_page_marks_obsolete_versions(people, docs, client_for):
 
 def test_the_campaign_pages_show_progress_and_export(people, docs, client_for):
     document = docs.document()
-    campaign = docs.services.campaign_create(
+    campaign = docs.campaign_services.campaign_create(
         actor=people.owner,
         version=document.effective_version,
         deadline=timezone.localdate() + 7 * DAY,
         people=[people.agent, people.lead],
     )
-    docs.services.acknowledgement_give(actor=people.agent, campaign=campaign)
+    docs.campaign_services.acknowledgement_give(actor=people.agent, campaign=campaign)
     client = client_for(people.owner)
 
     listing = client.get(reverse("document_campaign_list"))

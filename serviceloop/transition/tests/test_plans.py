@@ -21,7 +21,14 @@ MANUAL = (CriterionKey.SUPPORT_TRAINED, CriterionKey.KNOWLEDGE_PUBLISHED, Criter
 
 @pytest.fixture
 def service(people):
-    return ServiceFactory(code="crm", name="CRM", status=ServiceStatus.PIPELINE)
+    """A pipeline service ready for the catalogue (owner, description, no open checklist)."""
+    return ServiceFactory(
+        code="crm",
+        name="CRM",
+        status=ServiceStatus.PIPELINE,
+        owner=people.owner,
+        summary="Customer records.",
+    )
 
 
 @pytest.fixture
@@ -160,3 +167,60 @@ def test_plan_screens(people, plan, service, client_for):
         reverse("plan_new"), {"service": service.pk, "kind": "changed", "title": "CRM v2"}
     )
     assert created.status_code == 302
+
+
+def ready_to_go_live(people, plan, service, sla_in_force):
+    sla_in_force(service)
+    for key in MANUAL:
+        record(people, plan, key)
+    record(people, plan, CriterionKey.SLA_AGREED, evidence="")
+
+
+def test_going_live_puts_the_service_live_in_the_catalogue(people, plan, service, sla_in_force):
+    ready_to_go_live(people, plan, service, sla_in_force)
+    plan = services_plans.plan_transition(actor=people.agent, plan=plan, target=PlanStatus.LIVE)
+
+    service.refresh_from_db()
+    assert service.status == ServiceStatus.LIVE and service.live_since is not None
+    [moved] = AuditEvent.objects.filter(verb="service.status_changed", object_id=str(service.pk))
+    assert moved.payload == {"status": ["pipeline", "live"]}
+    [went] = AuditEvent.objects.filter(verb="transition_plan.live")
+    assert went.payload["service"] == {"code": "crm", "status": ["pipeline", "live"]}
+    assert went.actor == people.agent
+
+
+def test_a_live_service_stays_as_it_is(people, service, sla_in_force):
+    service.status = ServiceStatus.LIVE
+    service.save()
+    plan = services_plans.plan_create(
+        actor=people.agent, service=service, title="CRM v2", kind="changed"
+    )
+    ready_to_go_live(people, plan, service, sla_in_force)
+    services_plans.plan_transition(actor=people.agent, plan=plan, target=PlanStatus.LIVE)
+
+    assert not AuditEvent.objects.filter(verb="service.status_changed").exists()
+    [went] = AuditEvent.objects.filter(verb="transition_plan.live")
+    assert went.payload["service"] == {"code": "crm", "status": None}
+
+
+def test_a_service_the_catalogue_cannot_put_live_refuses_the_go_live(
+    people, plan, service, sla_in_force
+):
+    from serviceloop.portfolio.models import ServiceChecklistItem
+
+    ready_to_go_live(people, plan, service, sla_in_force)
+    ServiceChecklistItem.objects.create(service=service, label="Runbook written", position=1)
+    service.summary = ""
+    service.save()
+
+    refusals = services_plans.go_live_refusals(plan, timezone.localdate())
+    assert any("Runbook written" in r for r in refusals)
+    assert any("description for customers" in r for r in refusals)
+    rows = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as error:
+        services_plans.plan_transition(actor=people.agent, plan=plan, target=PlanStatus.LIVE)
+    assert "Runbook written" in str(error.value)
+    plan.refresh_from_db()
+    service.refresh_from_db()
+    assert plan.status == PlanStatus.OPEN and service.status == ServiceStatus.PIPELINE
+    assert AuditEvent.objects.count() == rows

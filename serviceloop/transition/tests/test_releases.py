@@ -258,3 +258,22 @@ def test_release_form(people, cmdb, client_for):
         "Spam filter on",
     ]
     assert client_for(people.top).get(reverse("release_new")).status_code == 403
+
+
+def test_early_life_incidents_name_the_portfolio_service_exactly(people, cmdb, release):
+    """The ticket's free-text service is the service's code or name (any case), never a part
+    of it or a longer name that contains it."""
+    release = to_deployed(people, release)
+    at = release.actual_deploy_at + datetime.timedelta(minutes=5)
+
+    def raised(service):
+        return TicketFactory(
+            organisation=people.customer_a, requester=people.a_user, service=service, created_at=at
+        )
+
+    matching = [raised("erp"), raised("ERP"), raised("Erp")]
+    for near_miss in ("ERP Mobile", "erp-test", "ER", "myerp", ""):
+        raised(near_miss)
+
+    found = els_incidents(release, now=at + datetime.timedelta(hours=1))
+    assert {t.pk for t in found} == {t.pk for t in matching}

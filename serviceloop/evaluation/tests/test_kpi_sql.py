@@ -1,0 +1,412 @@
+"""Every shipped KPI on a held-out data set equals an independent hand-written SQL query, per
+month and (where the KPI slices by customer) per customer: through ``kpi_evaluate`` (one KPI
+alone), ``kpi_evaluate_many`` (the library batched by record set) and ``kpi_breakdown``
+(grouped by customer). The SQL reads the tables directly (``cursor.execute``) and runs on
+SQLite and PostgreSQL (branching per vendor only for date arithmetic and percentiles).
+
+The two KPIs computed by other parts (audit findings closed on time, corrective actions
+effective) are checked by those parts' tests against their own records; here they must
+only evaluate (or be "not available" while their function is not installed)."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from serviceloop.evaluation.engine import (
+    EXTERNALS,
+    definition_slices,
+    kpi_breakdown,
+    kpi_evaluate,
+    kpi_evaluate_many,
+    period_bounds,
+)
+from serviceloop.evaluation.library import LIBRARY, kpi_library_load
+from serviceloop.evaluation.models import KpiDefinition
+from serviceloop.evaluation.tests.test_kpi_heldout_data import MONTHS, OPEN, build
+
+ELSEWHERE = {"audit-findings-closed-on-time", "corrective-actions-effective"}
+
+
+def pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def p(instant):
+    """A datetime parameter as the database column stores it."""
+    return connection.ops.adapt_datetimefield_value(instant)
+
+
+def rows(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def one(sql, params):
+    return rows(sql, params)[0]
+
+
+def seconds(later, earlier) -> str:
+    if pg():
+        return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+def org_sql(org, column="organisation_id"):
+    return (f" AND {column} = %s", [org]) if org is not None else ("", [])
+
+
+def ratio(num, den, scale=100):
+    num, den = int(num or 0), int(den or 0)
+    return (num * scale / den if den else None), num, den
+
+
+# --- The hand-written SQL, one function per shipped KPI: (value, numerator, denominator) ---
+
+
+def tickets_ratio(date, den, num, s, e, org, params=()):
+    extra, args = org_sql(org)
+    sql = (
+        f"SELECT SUM(CASE WHEN {num} THEN 1 ELSE 0 END), COUNT(*) FROM desk_ticket t "
+        f"WHERE t.{date} >= %s AND t.{date} < %s AND ({den}){extra}"
+    )
+    got = one(sql, [*params[: num.count("%s")], p(s), p(e), *params[num.count("%s") :], *args])
+    return ratio(*got)
+
+
+def response_within_sla(s, e, org):
+    return tickets_ratio(
+        "created_at", "t.response_met_at IS NOT NULL OR t.response_breached = %s",
+        "t.response_breached = %s AND t.response_met_at IS NOT NULL", s, e, org, [False, True],
+    )  # fmt: skip
+
+
+def percentile(fraction):
+    def compute(s, e, org):
+        extra, args = org_sql(org)
+        duration = seconds("first_response_at", "created_at")
+        where = f"created_at >= %s AND created_at < %s AND first_response_at IS NOT NULL{extra}"
+        if pg():
+            sql = (f"SELECT percentile_cont({fraction}) WITHIN GROUP (ORDER BY {duration}), "
+                   f"COUNT(*) FROM desk_ticket WHERE {where}")  # fmt: skip
+            value, n = one(sql, [p(s), p(e), *args])
+        else:  # linear interpolation between the ranked neighbours, as percentile_cont
+            sql = (
+                f"WITH d AS (SELECT {duration} AS v FROM desk_ticket WHERE {where}), "
+                "r AS (SELECT v, ROW_NUMBER() OVER (ORDER BY v) - 1 AS i, COUNT(*) OVER () AS n "
+                "FROM d), k AS (SELECT v, i, n, %s * (n - 1) AS rank FROM r) "
+                "SELECT SUM(CASE WHEN i = CAST(rank AS INTEGER) THEN v * (1 - (rank - CAST(rank "
+                "AS INTEGER))) WHEN i = CAST(rank AS INTEGER) + 1 THEN v * (rank - CAST(rank AS "
+                "INTEGER)) ELSE 0 END), MAX(n) FROM k"
+            )
+            value, n = one(sql, [p(s), p(e), *args, fraction])
+        return (None if value is None else float(value) / 60), None, int(n or 0)
+
+    return compute
+
+
+def resolution_within_sla(s, e, org):
+    return tickets_ratio(
+        "resolved_at", "t.resolution_met_at IS NOT NULL OR t.resolution_breached = %s",
+        "t.resolution_breached = %s", s, e, org, [False, True],
+    )  # fmt: skip
+
+
+def resolution_rate(s, e, org):
+    return tickets_ratio(
+        "created_at", "t.status <> 'cancelled'", "t.resolved_at IS NOT NULL", s, e, org
+    )
+
+
+def mean_time_to_resolve(s, e, org):
+    extra, args = org_sql(org)
+    value, n = one(
+        f"SELECT AVG({seconds('resolved_at', 'created_at')}), COUNT(*) FROM desk_ticket "
+        f"WHERE resolved_at >= %s AND resolved_at < %s{extra}",
+        [p(s), p(e), *args],
+    )
+    return (None if value is None else float(value) / 3600), None, n
+
+
+def csat_average(s, e, org):
+    extra, args = org_sql(org)
+    value, n = one(
+        "SELECT AVG(CAST(csat_score AS FLOAT)), COUNT(csat_score) FROM desk_ticket "
+        f"WHERE csat_at >= %s AND csat_at < %s AND csat_score IS NOT NULL{extra}",
+        [p(s), p(e), *args],
+    )
+    return (None if value is None else float(value)), None, n
+
+
+def csat_share(den):
+    def compute(s, e, org):
+        return tickets_ratio("csat_at", den, "t.csat_score >= 4", s, e, org)
+
+    return compute
+
+
+REOPENED = (
+    "EXISTS (SELECT 1 FROM desk_ticketevent r WHERE r.ticket_id = t.id AND r.kind = 'status' "
+    "AND r.from_value IN ('resolved', 'closed') AND r.to_value IN ({}))".format(
+        ", ".join(f"'{s}'" for s in OPEN)
+    )
+)
+
+
+def reopen_rate(s, e, org):
+    return tickets_ratio("resolved_at", "1 = 1", REOPENED, s, e, org)
+
+
+def first_contact(s, e, org):
+    answers = (
+        "(SELECT COUNT(*) FROM desk_ticketevent a WHERE a.ticket_id = t.id "
+        "AND a.provider_response = %s AND a.at <= t.resolved_at)"
+    )
+    return tickets_ratio(
+        "resolved_at", "1 = 1", f"NOT {REOPENED} AND {answers} <= 1", s, e, org, [True]
+    )
+
+
+def complaints_per_1000(s, e, org):
+    extra, args = org_sql(org)
+    (complaints,) = one(
+        f"SELECT COUNT(*) FROM relationship_complaint WHERE received_at >= %s "
+        f"AND received_at < %s{extra}",
+        [p(s), p(e), *args],
+    )
+    (tickets,) = one(
+        f"SELECT COUNT(*) FROM desk_ticket WHERE created_at >= %s AND created_at < %s{extra}",
+        [p(s), p(e), *args],
+    )
+    return ratio(complaints, tickets, 1000)
+
+
+def change_success(s, e, org):
+    got = one(
+        "SELECT SUM(CASE WHEN outcome = 'implemented' AND (review_success IS NULL OR "
+        "review_success = %s) THEN 1 ELSE 0 END), COUNT(*) FROM transition_changerequest "
+        "WHERE outcome IN ('implemented', 'failed', 'backed_out') AND actual_end >= %s "
+        "AND actual_end < %s",
+        [True, p(s), p(e)],
+    )
+    return ratio(*got)
+
+
+def emergency_ratio(s, e, org):
+    got = one(
+        "SELECT SUM(CASE WHEN change_type = 'emergency' THEN 1 ELSE 0 END), COUNT(*) "
+        "FROM transition_changerequest WHERE submitted_at >= %s AND submitted_at < %s",
+        [p(s), p(e)],
+    )
+    return ratio(*got)
+
+
+def acknowledgements(s, e, org):
+    assert settings.TIME_ZONE == "Asia/Shanghai"  # UTC+8 all year: no daylight saving
+    day = (
+        "CAST(a.acknowledged_at AT TIME ZONE 'Asia/Shanghai' AS DATE)"
+        if pg()
+        else "date(a.acknowledged_at, '+8 hours')"
+    )
+    first, after = timezone.localdate(s), timezone.localdate(e)
+    got = one(
+        f"SELECT SUM(CASE WHEN a.acknowledged_at IS NOT NULL AND {day} <= c.deadline THEN 1 "
+        "ELSE 0 END), COUNT(*) FROM support_acknowledgement a JOIN "
+        "support_acknowledgementcampaign c ON c.id = a.campaign_id "
+        "WHERE c.deadline >= %s AND c.deadline < %s",
+        [first, after],
+    )
+    return ratio(*got)
+
+
+def availability(s, e, org):
+    """24×7 services: agreed = period seconds per live service in scope; downtime = the union
+    of the counted outages clipped to the period (gaps-and-islands merge per service)."""
+    big, small = ("GREATEST", "LEAST") if pg() else ("MAX", "MIN")
+    scope = "s.status = 'live'"
+    args = []
+    if org is not None:
+        scope += " AND s.id IN (SELECT service_id FROM portfolio_service_customers WHERE organisation_id = %s)"
+        args.append(org)
+    (services,) = one(f"SELECT COUNT(*) FROM portfolio_service s WHERE {scope}", args)
+    affected = ""
+    if org is not None:
+        affected = (" AND (o.all_customers = %s OR o.id IN (SELECT outage_id FROM "
+                    "assurance_outage_customers WHERE organisation_id = %s))")  # fmt: skip
+    sql = f"""
+        WITH clipped AS (
+            SELECT o.service_id, {big}(o.start, %s) AS a, {small}(COALESCE(o."end", %s), %s) AS b
+            FROM assurance_outage o JOIN portfolio_service s ON s.id = o.service_id
+            WHERE {scope} AND o.start < %s AND (o."end" IS NULL OR o."end" > %s)
+              AND (o.kind = 'unplanned' OR o.announced_at IS NULL OR o.announced_at > o.start)
+              {affected}
+        ), ordered AS (
+            SELECT service_id, a, b, MAX(b) OVER (PARTITION BY service_id ORDER BY a, b
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+            FROM clipped
+        ), islands AS (
+            SELECT service_id, a, b, SUM(CASE WHEN reach IS NULL OR a > reach THEN 1 ELSE 0 END)
+                OVER (PARTITION BY service_id ORDER BY a, b ROWS UNBOUNDED PRECEDING) AS island
+            FROM ordered
+        ), merged AS (
+            SELECT service_id, MIN(a) AS a, MAX(b) AS b FROM islands GROUP BY service_id, island
+        )
+        SELECT COALESCE(SUM({seconds("b", "a")}), 0) FROM merged"""
+    now = timezone.now()
+    params = [p(s), p(now), p(e), *args, p(e), p(s)]
+    if org is not None:
+        params += [True, org]
+    (down,) = one(sql, params)
+    agreed = services * int((e - s).total_seconds())
+    up = agreed - round(float(down))
+    return (up * 100 / agreed if agreed else None), up, agreed
+
+
+def completeness(s, e, org):
+    extra, args = org_sql(org, "t.organisation_id")
+    complete = (
+        "t.category_id IS NOT NULL AND t.service <> '' AND t.resolution <> '' AND "
+        "(t.is_major = %s OR EXISTS (SELECT 1 FROM desk_postincidentreview r "
+        "WHERE r.ticket_id = t.id))"
+    )
+    done, n = one(
+        f"SELECT SUM(CASE WHEN {complete} THEN 1 ELSE 0 END), COUNT(*) FROM desk_ticket t "
+        f"WHERE t.closed_at >= %s AND t.closed_at < %s{extra}",
+        [False, p(s), p(e), *args],
+    )
+    done, n = int(done or 0), int(n)
+    if org is None:
+        more, m = one(
+            "SELECT SUM(CASE WHEN root_cause <> '' THEN 1 ELSE 0 END), COUNT(*) FROM "
+            "desk_problem WHERE closed_at >= %s AND closed_at < %s",
+            [p(s), p(e)],
+        )
+        done, n = done + int(more or 0), n + int(m)
+    return ratio(done, n)
+
+
+SQL = {
+    "response-within-sla": response_within_sla,
+    "first-response-median": percentile(0.5),
+    "first-response-p90": percentile(0.9),
+    "resolution-within-sla": resolution_within_sla,
+    "resolution-rate": resolution_rate,
+    "mean-time-to-resolve": mean_time_to_resolve,
+    "csat-average": csat_average,
+    "csat-satisfied": csat_share("t.csat_score IS NOT NULL"),
+    "positive-rating-rate": csat_share("t.csat_score IN (1, 2, 4, 5)"),
+    "first-contact-resolution": first_contact,
+    "complaints-per-1000": complaints_per_1000,
+    "reopen-rate": reopen_rate,
+    "change-success-rate": change_success,
+    "emergency-change-ratio": emergency_ratio,
+    "policy-acknowledgement-rate": acknowledgements,
+    "availability-pct": availability,
+    "record-completeness": completeness,
+}
+
+
+# --- The comparisons -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def heldout(people):
+    kpi_library_load()
+    return build(people)
+
+
+def mismatch(result, expected) -> str:
+    value, num, den = expected
+    same = (
+        (
+            (value is None and result.value is None)
+            or (value is not None and result.value == pytest.approx(value, rel=1e-6, abs=1e-6))
+        )
+        and (num is None or result.numerator == num)
+        and (den is None or result.denominator == den)
+    )
+    return "" if same else f"engine {result} != SQL {expected}"
+
+
+def cases(definition, organisations):
+    scopes = [None]
+    if "organisation" in definition_slices(definition):
+        scopes += [o.pk for o in organisations]
+    for year, month in MONTHS:
+        start, end = period_bounds("month", datetime.date(year, month, 1))
+        for org in scopes:
+            yield start, end, org
+
+
+def test_library_is_covered():
+    assert set(SQL) | ELSEWHERE == {entry["code"] for entry in LIBRARY}
+
+
+def test_every_kpi_equals_sql_per_month_and_customer(heldout):
+    errors, compared = [], 0
+    for code, compute in SQL.items():
+        definition = KpiDefinition.objects.get(code=code)
+        for start, end, org in cases(definition, heldout.organisations):
+            result = kpi_evaluate(
+                definition, start, end, None if org is None else {"organisation": org}
+            )
+            problem = mismatch(result, compute(start, end, org))
+            compared += 1
+            if problem:
+                errors.append(f"{code} {start:%Y-%m} org={org}: {problem}")
+            assert result.status != "unavailable"
+    assert not errors, "\n".join(errors)
+    by_customer = [
+        code for code in SQL
+        if "organisation" in definition_slices(KpiDefinition.objects.get(code=code))
+    ]  # fmt: skip
+    assert len(by_customer) == 14  # the ticket KPIs, complaints, availability, completeness
+    assert compared == len(MONTHS) * (len(SQL) + 3 * len(by_customer))
+
+
+def test_library_batched_and_breakdowns_equal_sql(heldout):
+    definitions = list(KpiDefinition.objects.filter(code__in=SQL))
+    errors = []
+    for year, month in MONTHS:
+        start, end = period_bounds("month", datetime.date(year, month, 1))
+        batched = kpi_evaluate_many(definitions, start, end)
+        for definition in definitions:
+            problem = mismatch(batched[definition.code], SQL[definition.code](start, end, None))
+            if problem:
+                errors.append(f"batched {definition.code} {start:%Y-%m}: {problem}")
+            if "organisation" not in definition_slices(definition):
+                continue
+            for row in kpi_breakdown(definition, start, end, "organisation"):
+                problem = mismatch(row["result"], SQL[definition.code](start, end, row["key"]))
+                if problem:
+                    errors.append(
+                        f"breakdown {definition.code} {start:%Y-%m} {row['key']}: {problem}"
+                    )
+    assert not errors, "\n".join(errors)
+
+
+def test_data_set_is_varied(heldout):
+    """The comparisons are not vacuous: each KPI has figures in every month."""
+    for year, month in MONTHS:
+        start, end = period_bounds("month", datetime.date(year, month, 1))
+        for code, compute in SQL.items():
+            value, _num, den = compute(start, end, None)
+            assert value is not None and den, (code, year, month)
+        assert 0 < response_within_sla(start, end, None)[0] < 100
+        assert 0 < first_contact(start, end, None)[0] < 100
+        assert 0 < reopen_rate(start, end, None)[0] < 100
+        assert 0 < availability(start, end, None)[0] < 100
+
+
+def test_kpis_of_other_parts_evaluate(heldout):
+    start, end = period_bounds("month", datetime.date(2026, 3, 1))
+    for code in ELSEWHERE:
+        definition = KpiDefinition.objects.get(code=code)
+        result = kpi_evaluate(definition, start, end)
+        if definition.external not in EXTERNALS:
+            assert result.status == "unavailable"
+        elif result.denominator:
+            assert result.value == pytest.approx(100 * result.numerator / result.denominator)
