@@ -7,7 +7,7 @@ writes them, so ``serviceloop sla-recompute`` can always reproduce them.
 
 from django.utils import timezone
 
-from serviceloop.desk.models import EventKind, SlaPolicy, SlaPolicyVersion, Ticket, TicketEvent
+from serviceloop.desk.models import EventKind, SlaPolicyVersion, Ticket, TicketEvent
 from serviceloop.desk.sla_clock import ClockEvent, ClockState, replay
 
 SLA_FIELDS = (
@@ -26,19 +26,24 @@ SLA_FIELDS = (
 
 
 def sla_version_for(*, organisation_id, service: str, kind: str, priority: str):
-    """The newest published version of the first active policy (by rank) that matches."""
-    for policy in SlaPolicy.objects.filter(is_active=True).order_by("rank", "name"):
-        if policy.matches(
+    """The newest published version of the first active policy (by rank) that matches.
+
+    One query: every version of the active policies (a handful of rows), policies in rank
+    order and each policy's versions newest first."""
+    versions = (
+        SlaPolicyVersion.objects.filter(policy__is_active=True)
+        .select_related("policy", "calendar")
+        .order_by("policy__rank", "policy__name", "policy_id", "-number")
+    )
+    seen = set()
+    for version in versions:
+        if version.policy_id in seen:
+            continue  # an older version of a policy already considered
+        seen.add(version.policy_id)
+        if version.policy.matches(
             organisation_id=organisation_id, service=service, kind=kind, priority=priority
         ):
-            version = (
-                SlaPolicyVersion.objects.filter(policy=policy)
-                .select_related("calendar")
-                .order_by("-number")
-                .first()
-            )
-            if version is not None:
-                return version
+            return version
     return None
 
 

@@ -178,7 +178,8 @@ class TicketCreateSerializer(serializers.Serializer):
     service = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     category = serializers.SlugRelatedField(
         slug_field="name",
-        queryset=Category.objects.filter(is_active=True),
+        # the routing reads the category's team: fetched with it
+        queryset=Category.objects.filter(is_active=True).select_related("default_team"),
         required=False,
         allow_null=True,
     )
@@ -213,7 +214,9 @@ class TicketCreateSerializer(serializers.Serializer):
         self.fields["organisation"].queryset = Organisation.objects.visible_to(user).filter(
             is_active=True
         )
-        self.fields["requester"].queryset = User.objects.visible_to(user).filter(is_active=True)
+        self.fields["requester"].queryset = (
+            User.objects.visible_to(user).filter(is_active=True).select_related("organisation")
+        )
 
     def validate(self, attrs):
         user = self.context["request"].user
@@ -454,12 +457,7 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         stored_key = f"api:{key}" if key else ""
-        if key:
-            earlier = Ticket.objects.filter(
-                organisation=data["organisation"], idempotency_key=stored_key
-            ).first()
-            if earlier is not None:
-                return self._replay(earlier)
+        # A repeated key: the service returns the ticket the key created the first time.
         now = timezone.now()
         ticket = services.ticket_create(
             actor=user,

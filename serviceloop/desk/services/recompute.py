@@ -43,8 +43,11 @@ class RecomputeReport:
 def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> RecomputeReport:
     """Replay the clock of every ticket created in [since, until) and store what differs.
 
-    Each batch is one transaction; every changed ticket gets one audit row. Events are read
-    in one query per batch (no query per ticket).
+    Tickets and their events are read in batches (one query each per batch, rows as tuples,
+    no lock: most tickets change nothing, and locking every row would write to every row).
+    A ticket whose figures differ is then locked, replayed again from what is stored at that
+    moment (a change may have landed since the batch was read), saved with its audit row in
+    one transaction.
     """
     now = now or timezone.now()
     report = RecomputeReport()
@@ -55,40 +58,47 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
     versions: dict[int, SlaPolicyVersion] = {}
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        with transaction.atomic():
-            rows = Ticket.objects.filter(pk__in=chunk).values_list(*TICKET_FIELDS)
-            if not dry_run:
-                rows = rows.select_for_update()
-            events_by_ticket: dict[int, list] = {}
-            events = TicketEvent.objects.filter(ticket_id__in=chunk).order_by("at", "id")
-            for event in events.values_list(*EVENT_FIELDS):
-                event = EventRow(*event)
-                events_by_ticket.setdefault(event.ticket_id, []).append(event)
-            for values in rows:
-                # Read as a row, not a model instance: most tickets change nothing.
-                ticket = SimpleNamespace(**dict(zip(TICKET_FIELDS, values, strict=True)))
-                ticket.pk = ticket.id
-                ticket.sla_version = _version(versions, ticket.sla_version_id)
-                report.checked += 1
-                changes = ticket_sla_refresh(
-                    ticket, now=now, events=events_by_ticket.get(ticket.pk, [])
-                )
-                if not changes:
-                    continue
-                report.changed += 1
-                for name in changes:
-                    report.fields[name] = report.fields.get(name, 0) + 1
-                if len(report.examples) < 20:
-                    report.examples.append((ticket.reference, changes))
-                if not dry_run:
-                    stored = Ticket.objects.get(pk=ticket.pk)
-                    for name in SLA_FIELDS:
-                        setattr(stored, name, getattr(ticket, name))
-                    stored.save(update_fields=list(SLA_FIELDS))
-                    audit_record(
-                        actor=None, verb="ticket.sla_recomputed", obj=stored, payload=changes
-                    )
+        rows = Ticket.objects.filter(pk__in=chunk).values_list(*TICKET_FIELDS)
+        events_by_ticket: dict[int, list] = {}
+        events = TicketEvent.objects.filter(ticket_id__in=chunk).order_by("at", "id")
+        for event in events.values_list(*EVENT_FIELDS):
+            event = EventRow(*event)
+            events_by_ticket.setdefault(event.ticket_id, []).append(event)
+        for values in rows:
+            # Read as a row, not a model instance: most tickets change nothing.
+            ticket = SimpleNamespace(**dict(zip(TICKET_FIELDS, values, strict=True)))
+            ticket.pk = ticket.id
+            ticket.sla_version = _version(versions, ticket.sla_version_id)
+            report.checked += 1
+            changes = ticket_sla_refresh(
+                ticket, now=now, events=events_by_ticket.get(ticket.pk, [])
+            )
+            if changes and not dry_run:
+                changes = _store(ticket.pk, now)
+            if not changes:
+                continue
+            report.changed += 1
+            for name in changes:
+                report.fields[name] = report.fields.get(name, 0) + 1
+            if len(report.examples) < 20:
+                report.examples.append((ticket.reference, changes))
     return report
+
+
+def _store(ticket_id: int, now) -> dict:
+    """Lock the ticket, replay its stored history again and save what differs, with its
+    audit row; returns the changes (none if a concurrent change already stored them)."""
+    with transaction.atomic():
+        stored = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("sla_version__calendar")
+            .get(pk=ticket_id)
+        )
+        changes = ticket_sla_refresh(stored, now=now)
+        if changes:
+            stored.save(update_fields=list(SLA_FIELDS))
+            audit_record(actor=None, verb="ticket.sla_recomputed", obj=stored, payload=changes)
+    return changes
 
 
 def _version(cache: dict, version_id: int) -> SlaPolicyVersion:

@@ -36,7 +36,11 @@ from serviceloop.desk.models import (
 )
 from serviceloop.desk.permissions import ticket_role
 from serviceloop.desk.search import ticket_index_after_commit
-from serviceloop.desk.services.assignment import assignment_warnings, team_next_agent
+from serviceloop.desk.services.assignment import (
+    assignment_warnings,
+    team_next_agent,
+    team_next_agent_checked,
+)
 from serviceloop.desk.sla import sla_version_for, ticket_sla_refresh
 
 REFERENCE_PREFIX = {Kind.INCIDENT: "INC", Kind.REQUEST: "REQ"}
@@ -145,22 +149,19 @@ def ticket_create(
         errors["assignee"] = _("Only agents who work tickets can be assigned.")
     if errors:
         raise ValidationError(errors)
-    if idempotency_key:
-        existing = Ticket.objects.filter(
-            organisation=organisation, idempotency_key=idempotency_key
-        ).first()
-        if existing is not None:
-            return existing
-
+    # A repeated idempotency key is found by the unique constraint when the ticket is
+    # inserted (the except clause below), not by a query before every create.
     now = now or timezone.now()
     priority = PriorityMatrix.priority_for(impact, urgency)
     if team is None and category is not None:
         team = category.default_team
+    warnings: list[str] = []
     if awaiting_approval:
         assignee = None  # nobody works on it before it is approved
     elif assignee is None and team is not None:
-        assignee = team_next_agent(team, category=category)
-    warnings = assignment_warnings(assignee=assignee, category=category)
+        assignee, warnings = team_next_agent_checked(team, category=category)
+    else:
+        warnings = assignment_warnings(assignee=assignee, category=category)
     initial_status = Status.PENDING_APPROVAL if awaiting_approval else Status.NEW
     try:
         with transaction.atomic():
@@ -252,7 +253,8 @@ def ticket_create(
             ticket_index_after_commit(ticket.pk)
     except IntegrityError:
         if idempotency_key:
-            # Another request with the same key won the race: return its ticket.
+            # The key was used before (a replay, or another request won the race): the
+            # transaction is rolled back (the reference number too); return that ticket.
             existing = Ticket.objects.filter(
                 organisation=organisation, idempotency_key=idempotency_key
             ).first()
