@@ -6,7 +6,7 @@ from playwright.sync_api import Locator, Page, expect
 DEMO_PASSWORD = "Demo-pass-2026!"
 
 # In display order: the bar's own entries, then each drop-down menu's (see core.navigation.MENUS).
-STAFF_BAR = ["home", "desk_queue", "problem_list"]
+STAFF_BAR = ["home", "desk_queue", "problem_list", "dashboard"]
 OPERATION_MENU = [
     "service_list",
     "ci_list",
@@ -38,7 +38,16 @@ MANAGEMENT_MENU = [
     "risk_list",
     "tailoring",
     "clause_list",
+    "internal_audit_list",
+    "audit_programme_list",
+    "audit_finding_list",
     "kpi_list",
+    "service_report_list",
+    "management_review_list",
+    "improvement_list",
+    "nonconformity_list",
+    "my_actions",
+    "proposal_list",
 ]
 ORGANISATION_MENU = ["organisation_list", "person_list", "team_list", "calendar_list"]
 STAFF_NAV = [*STAFF_BAR, *OPERATION_MENU, *MANAGEMENT_MENU, *ORGANISATION_MENU]
@@ -54,9 +63,10 @@ CUSTOMER_NAV = [
     "planned_changes",
     "availability_report",
     "portal_knowledge",
+    "dashboard",
 ]
-# a customer manager also reads the organisation's demand records
-CUSTOMER_MANAGER_NAV = [*CUSTOMER_NAV[:7], "demand_list", *CUSTOMER_NAV[7:]]
+# a customer manager also reads the organisation's demand records and service reports
+CUSTOMER_MANAGER_NAV = [*CUSTOMER_NAV[:7], "demand_list", *CUSTOMER_NAV[7:], "service_report_list"]
 
 
 def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
