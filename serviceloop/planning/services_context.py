@@ -293,6 +293,29 @@ def _exclusion_rows(scope: ScopeStatement) -> list[dict]:
     ]
 
 
+def _switched_off_rows(covered: set[str]) -> list[dict]:
+    """An exclusion row for each module switched off in Tailoring and not in ``covered``,
+    with the reason given when it was switched off."""
+    setting = tailoring_setting()
+    return [
+        {
+            "subject": str(Module(module).label),
+            "justification": (setting.module_reasons or {}).get(module, ""),
+            "module": module,
+        }
+        for module in setting.disabled_modules or []
+        if module not in covered and module in Module.values
+    ]
+
+
+def scope_missing_exclusions(scope: ScopeStatement) -> list[dict]:
+    """The exclusion rows a draft lacks (nothing written): one for each module switched off
+    in Tailoring since the draft was started, as ``scope_draft_create`` would have added."""
+    return _switched_off_rows(
+        set(scope.exclusions.exclude(module="").values_list("module", flat=True))
+    )
+
+
 def scope_draft_create(*, actor) -> ScopeStatement:
     """Start the next version of the scope statement as a draft (one draft at a time): a copy
     of the approved version, plus an exclusion for each switched-off module it does not
@@ -321,17 +344,7 @@ def scope_draft_create(*, actor) -> ScopeStatement:
         if current:
             draft.services.set(current.services.all())
             draft.customers.set(current.customers.all())
-        setting = tailoring_setting()
-        covered = {row["module"] for row in exclusions}
-        for module in setting.disabled_modules or []:
-            if module not in covered and module in Module.values:
-                exclusions.append(
-                    {
-                        "subject": str(Module(module).label),
-                        "justification": (setting.module_reasons or {}).get(module, ""),
-                        "module": module,
-                    }
-                )
+        exclusions += _switched_off_rows({row["module"] for row in exclusions})
         ScopeExclusion.objects.bulk_create(ScopeExclusion(scope=draft, **row) for row in exclusions)
         audit_record(
             actor=actor,

@@ -50,7 +50,10 @@ from serviceloop.planning.permissions_management import (
     require_manage,
     require_staff,
 )
+from serviceloop.planning.queries_policy import policy_documents_in_force
 from serviceloop.planning.services_context import scope_approval_problems
+from serviceloop.portfolio.models import Service
+from serviceloop.portfolio.permissions import can_manage_services
 
 ISSUE_COLUMNS = [
     Column(gettext_lazy("Kind"), "get_kind_display"),
@@ -123,6 +126,7 @@ def context_overview(request):
         .select_related("approved_by")
         .first(),
         "policy_draft": PolicyVersion.objects.filter(status=VersionStatus.DRAFT).first(),
+        "policy_documents": policy_documents_in_force(request.user),
         "raci_missing": [p for p in PROCESSES if p.code not in accountable],
         "process_count": len(PROCESSES),
     }
@@ -382,8 +386,18 @@ def scope_detail(request, number):
         "can_manage": can_manage(request.user),
         "can_approve": can_approve_scope(request.user),
         "perms_audit": user_can(request.user, Capability.READ_AUDIT_TRAIL),
+        **(_catalogue_hint(request.user) if scope.is_draft else {}),
     }
     return render(request, "planning/scope_detail.html", context)
+
+
+def _catalogue_hint(user) -> dict:
+    """Whether the service catalogue is empty (a scope names at least one service), and
+    whether ``user`` may add a service there himself."""
+    return {
+        "catalogue_empty": not Service.objects.exists(),
+        "can_add_service": can_manage_services(user),
+    }
 
 
 @login_required
@@ -396,6 +410,9 @@ def scope_edit(request, number):
         {"subject": e.subject, "justification": e.justification, "module": e.module}
         for e in scope.exclusions.order_by("id")
     ]
+    # modules switched off after the draft was started: offered as rows, kept on saving
+    added = services.scope_missing_exclusions(scope)
+    exclusions += added
     form = ScopeForm(request.POST or None, initial=ScopeForm.initial_for(scope))
     formset = ExclusionFormSet(request.POST or None, initial=exclusions, prefix="exclusions")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -414,7 +431,13 @@ def scope_edit(request, number):
         else:
             messages.success(request, _("Changes saved."))
             return redirect("scope_detail", number=scope.number)
-    context = {"form": form, "formset": formset, "scope": scope}
+    context = {
+        "form": form,
+        "formset": formset,
+        "scope": scope,
+        "exclusions_added": added,
+        **_catalogue_hint(request.user),
+    }
     return render(request, "planning/scope_form.html", context)
 
 

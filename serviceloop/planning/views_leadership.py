@@ -41,8 +41,10 @@ from serviceloop.planning.permissions_management import (
     require_manage,
     require_staff,
 )
+from serviceloop.planning.queries_policy import policy_documents_in_force
 from serviceloop.planning.queries_tailoring import disabled_modules
 from serviceloop.planning.services_leadership import policy_approval_problems
+from serviceloop.support.services_documents import documents_may_edit
 
 POLICY_COLUMNS = [
     Column(gettext_lazy("Version"), "number"),
@@ -83,6 +85,8 @@ def policy_list(request):
         "versions": versions,
         "has_draft": any(v.is_draft for v in versions),
         "can_manage": can_manage(request.user),
+        "policy_documents": policy_documents_in_force(request.user),
+        "may_write_documents": documents_may_edit(request.user),
     }
     return render(request, "planning/policy_list.html", context)
 

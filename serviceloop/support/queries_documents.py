@@ -8,13 +8,22 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from serviceloop.core.models import User
+from serviceloop.core.roles import ROLE_CAPABILITIES, Capability
 from serviceloop.support.models import (
     Acknowledgement,
     AcknowledgementCampaign,
     CampaignStatus,
     Document,
     DocumentStatus,
+    DocumentVersion,
     VersionStatus,
+)
+
+# The capabilities that let a member of staff approve documents (services_documents'
+# documents_may_approve: review, or the editors' manage-system and administer).
+DOCUMENT_APPROVER_CAPABILITIES = frozenset(
+    {Capability.REVIEW, Capability.MANAGE_SYSTEM, Capability.ADMINISTER}
 )
 
 
@@ -117,6 +126,21 @@ def campaign_rows(campaign: AcknowledgementCampaign) -> QuerySet:
     return campaign.acknowledgements.select_related("person__organisation").order_by(
         "-acknowledged_at", "person__username"
     )
+
+
+def approvers_besides_author(version: DocumentVersion) -> QuerySet:
+    """Who may approve ``version``, its author apart: the approvers named on it, or else every
+    active member of staff whose role may approve documents (top management, the
+    management-system owner, administrators). Empty: nobody can approve it yet."""
+    named = version.approvers.filter(is_active=True)
+    if version.approvers.exists():
+        return named.exclude(pk=version.author_id)
+    roles = [
+        role
+        for role, capabilities in ROLE_CAPABILITIES.items()
+        if Capability.STAFF in capabilities and capabilities & DOCUMENT_APPROVER_CAPABILITIES
+    ]
+    return User.objects.filter(is_active=True, role__in=roles).exclude(pk=version.author_id)
 
 
 def reading_list(user, *, outstanding_only: bool = True) -> QuerySet:

@@ -411,6 +411,9 @@ def training_session_new(request):
         saved=lambda session: _("Session %s planned.") % session.reference,
         done=lambda session: redirect("training_session", reference=session.reference),
         title=_("New session"),
+        # on an empty organisation the course list is empty: say where to add one
+        template="support/training_session_form.html",
+        context={"courses_exist": TrainingCourse.objects.filter(is_active=True).exists()},
     )
 
 

@@ -278,7 +278,11 @@ def document_version(request, reference, number):
         "read_all": documents_read_all(user),
         "signoffs": version.signoffs.select_related("person").order_by("round", "signed_at"),
         "open_rows": queries.open_acknowledgements_for(user, document),
+        # the author waits for someone else's approval: say whose, or that nobody can yet
+        "author_waits": version.status == VersionStatus.IN_REVIEW and version.author_id == user.pk,
     }
+    if context["author_waits"]:
+        context["other_approvers"] = list(queries.approvers_besides_author(version)[:5])
     return render(request, "support/document_version.html", context)
 
 

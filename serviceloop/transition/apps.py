@@ -8,4 +8,10 @@ class TransitionConfig(AppConfig):
     verbose_name = _("Change and release")
 
     def ready(self):
-        from serviceloop.transition import nav  # noqa: F401  (navigation entries)
+        from serviceloop.transition import (
+            nav,  # noqa: F401  (navigation entries)
+            slots_desk,
+        )
+
+        # the change panel inside the desk's ticket page (core.slots)
+        slots_desk.register()

@@ -68,6 +68,11 @@ def _optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
+def item_label(item: ConfigurationItem) -> str:
+    """A configuration item in a choice list: reference, name and type."""
+    return f"{item.reference} {item.name} ({item.ci_type.name})"
+
+
 # --- Changes -------------------------------------------------------------------------------
 
 
@@ -152,6 +157,8 @@ class ChangeForm(BootstrapMixin, forms.Form):
         self.fields["configuration_items"].queryset = (
             ConfigurationItem.objects.in_use().select_related("ci_type").order_by("reference")
         )
+        # the type tells a database from the server it runs on
+        self.fields["configuration_items"].label_from_instance = item_label
         self.fields["services"].queryset = Service.objects.exclude(
             status=ServiceStatus.RETIRED
         ).order_by("name")
@@ -208,21 +215,42 @@ class ScheduleForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class VoteForm(BootstrapMixin, forms.Form):
+class ChoiceButtons(forms.RadioSelect):
+    """Radio buttons as Bootstrap draws them: the check class on each button, none on the
+    list around them."""
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["attrs"]["class"] = "form-check-input me-1"
+        return option
+
+
+class ChoiceButtonsMixin(BootstrapMixin):
+    """Bootstrap's classes, except on radio buttons: the mixin's ``form-control`` would draw
+    each button, and the list around them, as an empty text box."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, ChoiceButtons):
+                field.widget.attrs.pop("class", None)
+
+
+class VoteForm(ChoiceButtonsMixin, forms.Form):
     decision = forms.ChoiceField(
-        label=_("decision"), choices=CabDecision.choices, widget=forms.RadioSelect
+        label=_("decision"), choices=CabDecision.choices, widget=ChoiceButtons
     )
     comment = forms.CharField(
         label=_("comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
 
-class ReviewForm(BootstrapMixin, forms.Form):
+class ReviewForm(ChoiceButtonsMixin, forms.Form):
     success = forms.TypedChoiceField(
         label=_("was the change successful?"),
         choices=[("yes", _("yes")), ("no", _("no"))],
         coerce=lambda v: v == "yes",
-        widget=forms.RadioSelect,
+        widget=ChoiceButtons,
     )
     notes = forms.CharField(label=_("review notes"), widget=forms.Textarea(attrs={"rows": 4}))
     lessons = forms.CharField(

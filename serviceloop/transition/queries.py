@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from serviceloop.desk.models import Kind, Ticket
+from serviceloop.desk.models import Kind, Ticket, TicketConfigurationItem
+from serviceloop.portfolio.models import Service
 from serviceloop.transition.lifecycle import CALENDAR_CHANGE_STATUSES, ChangeStatus
 from serviceloop.transition.models import (
     CabVote,
@@ -182,6 +183,39 @@ def els_incidents(release: Release, *, now=None, user=None):
         .naming_services(release.services.only("code", "name"))
         .select_related("organisation")
         .order_by("created_at", "id")
+    )
+
+
+# How long after its implementation ended an incident is still suspected of coming from a
+# change (the change page offers such incidents for linking).
+SUSPECT_AFTER = datetime.timedelta(days=7)
+
+
+def incidents_suspected(change: ChangeRequest, user, *, limit: int = 10) -> list[Ticket]:
+    """Incidents the change may have caused, to offer for linking on its page: raised from
+    the start of its implementation until ``SUSPECT_AFTER`` past its end, naming one of the
+    services of its impact snapshot (code or name, see ``TicketQuerySet.naming_services``)
+    or concerning one of its items or the items of its impact; not linked yet; only those
+    ``user`` may see. Oldest first, at most ``limit``."""
+    if change.actual_start is None:
+        return []
+    snapshot = change.impact_snapshot or {}
+    service_ids = {s["id"] for s in snapshot.get("services", [])}
+    service_ids |= set(change.services.values_list("pk", flat=True))
+    item_ids = {i["id"] for i in snapshot.get("items", [])}
+    item_ids |= set(change.configuration_items.values_list("pk", flat=True))
+    incidents = Ticket.objects.visible_to(user).filter(
+        kind=Kind.INCIDENT, created_at__gte=change.actual_start
+    )
+    if change.actual_end is not None:
+        incidents = incidents.filter(created_at__lt=change.actual_end + SUSPECT_AFTER)
+    named = incidents.naming_services(Service.objects.filter(pk__in=service_ids))
+    concerned = TicketConfigurationItem.objects.filter(item_id__in=item_ids)
+    return list(
+        incidents.filter(Q(pk__in=named.values("pk")) | Q(pk__in=concerned.values("ticket_id")))
+        .exclude(change_cause_links__change=change)
+        .select_related("organisation")
+        .order_by("created_at", "id")[:limit]
     )
 
 

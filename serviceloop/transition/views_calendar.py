@@ -89,6 +89,8 @@ def change_calendar(request):
     context = {
         "view": view,
         "anchor": anchor,
+        # the Month/Week switch keeps this day in view (today, or the day asked for)
+        "focus": anchor_day,
         "weeks": weeks,
         "changes": changes,
         "blackouts": blackouts,

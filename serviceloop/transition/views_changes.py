@@ -203,6 +203,7 @@ def change_detail(request, reference):
         if change.status not in FINAL_CHANGE_STATUSES and change.status not in RAN_CHANGE_STATUSES
         else []
     )
+    can_link = role is not None and change.status in RAN_CHANGE_STATUSES
     context = {
         "change": change,
         "role": role,
@@ -224,7 +225,9 @@ def change_detail(request, reference):
         )
         .select_related("incident__organisation", "linked_by")
         .order_by("-incident__created_at"),
-        "can_link": role is not None and change.status in RAN_CHANGE_STATUSES,
+        "can_link": can_link,
+        # incidents on its services or items since it started, offered for linking
+        "suspected": queries.incidents_suspected(change, request.user) if can_link else [],
         "link_form": ReferencesForm(),
         "releases": change.releases.order_by("-created_at"),
         "events": events_without_hidden_references(
@@ -289,6 +292,10 @@ def change_schedule(request, reference):
             )
         except ValidationError as error:
             apply_service_errors(form, error)
+            if conflicts and form.errors.get("override_reason"):
+                # the conflicts are listed above the form: say only what to do about them
+                first = form.errors["override_reason"].as_data()[:1]
+                form.errors["override_reason"] = form.error_class(first)
         else:
             messages.success(request, _("Change scheduled."))
             return redirect("change_detail", reference=change.reference)
@@ -363,6 +370,7 @@ def change_vote_page(request, reference):
         "snapshot": change.impact_snapshot,
         "snapshot_taken_at": parse_datetime(change.impact_snapshot.get("taken_at") or ""),
         "conflicts": change_conflicts(change) if change.status == CS.AWAITING_CAB else [],
+        "on_vote_page": True,  # the CAB card's "Vote" link would lead here again
         **_cab_context(change, request.user),
     }
     return render(request, "transition/change_vote.html", context)

@@ -4,6 +4,7 @@ clause list), each with our own short guidance on the evidence a provider typica
 Rows are loaded by ``conformity.clauses.clauses_load`` (idempotent), never typed in.
 """
 
+from django.apps import apps as django_apps
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,17 @@ class Clause(models.Model):
     @property
     def guidance(self) -> str:
         return self.guidance_zh if _chinese() and self.guidance_zh else self.guidance_en
+
+    @property
+    def area_label(self) -> str:
+        """The area's name in the active language (the app's name), or its code when no app
+        of that name is installed; "" when the clause names no area."""
+        if not self.area:
+            return ""
+        try:
+            return str(django_apps.get_app_config(self.area).verbose_name)
+        except LookupError:
+            return self.area
 
     @property
     def group_number(self) -> str:
