@@ -32,6 +32,7 @@ from serviceloop.assurance import queries, services_availability
 from serviceloop.assurance.api_common import (
     IF_MATCH,
     AssuranceViewSetMixin,
+    TicketReferenceField,
     choice_text,
     if_match,
 )
@@ -77,7 +78,7 @@ class OutageSerializer(serializers.ModelSerializer):
     service = serializers.SlugRelatedField(slug_field="code", read_only=True)
     kind = choice_text(OutageKind.choices, read_only=True)
     source = choice_text(OutageSource.choices, read_only=True)
-    ticket = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    ticket = TicketReferenceField()
     change = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     customers = serializers.SlugRelatedField(slug_field="uuid", many=True, read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -168,8 +169,10 @@ class OutageViewSet(AssuranceViewSetMixin, mixins.ListModelMixin, viewsets.Gener
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        outages = Outage.objects.visible_to(self.request.user).select_related(
-            "service", "ticket", "change", "created_by"
+        outages = (
+            Outage.objects.visible_to(self.request.user)
+            .select_related("service", "ticket", "change", "created_by")
+            .annotate(ticket_hidden=queries.ticket_hidden_from(self.request.user))
         )
         params = self.request.query_params
         if params.get("service"):

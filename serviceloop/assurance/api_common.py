@@ -5,7 +5,7 @@ record's version; an optional ``If-Match`` that is stale gets 412)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import BasePermission
@@ -33,6 +33,32 @@ def choice_text(choices, **kwargs) -> serializers.CharField:
     if not kwargs.get("read_only"):
         kwargs.setdefault("max_length", 40)
     return serializers.CharField(**kwargs)
+
+
+@extend_schema_field({"type": "string", "nullable": True, "readOnly": True})
+class TicketReferenceField(serializers.Field):
+    """The reference of a record's ticket, or null when there is none or when it is a
+    confidential ticket the caller is not cleared for (security incidents are not named to
+    everyone who reads outages or invocations). Lists annotate ``ticket_hidden``
+    (``queries.ticket_hidden_from``) so a page costs no query per row; a single record
+    asks the desk's visibility once."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        kwargs.setdefault("source", "*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, record):
+        ticket = record.ticket
+        if ticket is None:
+            return None
+        hidden = getattr(record, "ticket_hidden", None)
+        if hidden is None and ticket.confidential:
+            from serviceloop.desk.models import Ticket
+
+            user = self.context["request"].user
+            hidden = not Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists()
+        return None if hidden else ticket.reference
 
 
 class StaffOr404(BasePermission):

@@ -19,10 +19,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from serviceloop.assurance import services_continuity
+from serviceloop.assurance import queries, services_continuity
 from serviceloop.assurance.api_common import (
     IF_MATCH,
     AssuranceViewSetMixin,
+    TicketReferenceField,
     choice_text,
     if_match,
     required,
@@ -121,7 +122,7 @@ class ContinuityTestSerializer(serializers.ModelSerializer):
 
 class ContinuityInvocationSerializer(serializers.ModelSerializer):
     plan = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    ticket = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    ticket = TicketReferenceField()
     invoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     stood_down_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -352,6 +353,7 @@ class InvocationViewSet(AssuranceViewSetMixin, mixins.ListModelMixin, viewsets.G
         return (
             Invocation.objects.visible_to(self.request.user)
             .select_related("plan", "ticket", "invoked_by", "stood_down_by")
+            .annotate(ticket_hidden=queries.ticket_hidden_from(self.request.user))
             .order_by("-pk")
         )
 

@@ -94,3 +94,30 @@ def test_an_outage_does_not_name_a_confidential_incident_to_outsiders(people, re
     ):
         assert reference not in client_for(people.auditor).get(url).content.decode(), url
         assert reference in client_for(people.owner).get(url).content.decode(), url
+
+
+def test_the_api_does_not_name_a_confidential_incident_to_outsiders(
+    people, recorded, api_client_for
+):
+    from serviceloop.assurance.models import Invocation
+    from serviceloop.assurance.tests.factories import ContinuityPlanFactory, OutageFactory
+
+    outage = OutageFactory(ticket=recorded.ticket, source="major_incident", all_customers=True)
+    Invocation.objects.create(
+        plan=ContinuityPlanFactory(),
+        ticket=recorded.ticket,
+        invoked_at=timezone.now(),
+        invoked_by=people.lead,
+    )
+    reference = recorded.ticket.reference
+
+    def seen(user):
+        client = api_client_for(user)
+        outages = client.get("/api/v1/outages/").json()
+        detail = client.get(f"/api/v1/outages/{outage.reference}/").json()
+        invocations = client.get("/api/v1/continuity-invocations/").json()
+        rows = [*outages.get("results", outages), detail, *invocations.get("results", invocations)]
+        return [row["ticket"] for row in rows]
+
+    assert seen(people.auditor) == [None, None, None]
+    assert seen(people.owner) == [reference, reference, reference]
