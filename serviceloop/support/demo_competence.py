@@ -15,7 +15,9 @@ from django.utils import timezone
 from serviceloop.core.models import User
 from serviceloop.core.roles import Role
 from serviceloop.desk.models import Category
+from serviceloop.support import services_communication as communication
 from serviceloop.support import services_competence as services
+from serviceloop.support import services_training as training
 from serviceloop.support.models import (
     CommunicationItem,
     Competence,
@@ -220,7 +222,7 @@ def _training(owner, people, competences) -> int:
     for spec in COURSES:
         course = TrainingCourse.objects.filter(title=spec["title"]).first()
         if course is None:
-            course = services.course_create(
+            course = training.course_create(
                 actor=owner, **{**spec, "competence": competences[spec["competence"]]}
             )
             created += 1
@@ -229,7 +231,7 @@ def _training(owner, people, competences) -> int:
     workshop = courses[NETWORK]
     if not TrainingSession.objects.filter(course=workshop).exists() and lead and agent and agent2:
         held_on = today - 40 * DAY
-        session = services.session_create(
+        session = training.session_create(
             actor=owner,
             course=workshop,
             held_on=held_on,
@@ -238,12 +240,12 @@ def _training(owner, people, competences) -> int:
             attendees=[agent, agent2],
             now=now - 50 * DAY,
         )
-        services.session_transition(actor=owner, session=session, target="held")
+        training.session_transition(actor=owner, session=session, target="held")
         # the trainer records the results; agent2's pass raises his level to 3
-        services.attendance_record(
+        training.attendance_record(
             actor=lead, session=session, person=agent2, attended=True, result="pass", score=86
         )
-        services.attendance_record(
+        training.attendance_record(
             actor=lead,
             session=session,
             person=agent,
@@ -255,7 +257,7 @@ def _training(owner, people, competences) -> int:
         created += 1
     foundation = courses[ITIL]
     if not TrainingSession.objects.filter(course=foundation).exists() and agent and agent2:
-        services.session_create(
+        training.session_create(
             actor=owner,
             course=foundation,
             held_on=today + 20 * DAY,
@@ -275,7 +277,7 @@ def _communication(owner, people) -> int:
             continue
         responsible = people.get(spec["owner"]) or owner
         first_held = max((days for days, _summary in spec["records"]), default=0)
-        item = services.communication_item_create(
+        item = communication.communication_item_create(
             actor=owner,
             topic=spec["topic"],
             audience=spec["audience"],
@@ -287,7 +289,7 @@ def _communication(owner, people) -> int:
         )
         created += 1
         for days, summary in sorted(spec["records"], reverse=True):
-            services.communication_record_add(
+            communication.communication_record_add(
                 actor=responsible, item=item, held_on=today - days * DAY, summary=summary
             )
             created += 1

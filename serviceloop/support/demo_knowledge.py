@@ -15,6 +15,8 @@ from serviceloop.core.roles import Role
 from serviceloop.desk.models import Kind, Problem, Ticket
 from serviceloop.portfolio.models import Service
 from serviceloop.support import services_knowledge as services
+from serviceloop.support import services_knowledge_feedback as feedback_services
+from serviceloop.support import services_knowledge_links as link_services
 from serviceloop.support.models import Article, KnowledgeCategory
 
 CATEGORIES = (
@@ -270,7 +272,7 @@ def _article(spec: DemoArticle, people, categories, now) -> Article:
     for username, helpful, comment in spec.feedback:
         reader = people.get(username)
         if reader is not None and Article.objects.visible_to(reader).filter(pk=article.pk):
-            services.article_feedback_give(
+            feedback_services.article_feedback_give(
                 actor=reader,
                 article=article,
                 helpful=helpful,
@@ -301,7 +303,7 @@ def _links(spec: DemoArticle, article: Article, people, at) -> None:
             "-created_at"
         )[:3]
         for n, ticket in enumerate(tickets):
-            services.article_link_ticket(
+            link_services.article_link_ticket(
                 actor=agent,
                 article=article,
                 ticket=ticket,
@@ -311,6 +313,6 @@ def _links(spec: DemoArticle, article: Article, people, at) -> None:
     if spec.problem:
         problem = Problem.objects.filter(title__startswith=spec.problem).first()
         if problem is not None:
-            services.article_link_problem(
+            link_services.article_link_problem(
                 actor=agent, article=article, problem=problem, used_to_resolve=True, now=at
             )

@@ -54,6 +54,7 @@ class DocumentFilterForm(BootstrapMixin, forms.Form):
     )
     clause = forms.CharField(label=_("Clause"), max_length=20, required=False)
     overdue = forms.BooleanField(label=_("Review overdue"), required=False)
+    self_signed = forms.BooleanField(label=_("Approved or reviewed by its author"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,9 +139,16 @@ class VersionForm(BootstrapMixin, VersionFieldsMixin):
     pass
 
 
+EXCEPTION_REASON_HELP = _(
+    "Shown with the version, in its history, on the controlled PDF and in the audit trail."
+)
+
+
 class VersionMoveForm(forms.Form):
     target = forms.ChoiceField(choices=VersionStatus.choices)
     comment = forms.CharField(max_length=2000, required=False)
+    # the lone author approving his own version (the services decide when it applies)
+    exception_reason = forms.CharField(max_length=2000, required=False)
 
 
 class VersionReviewForm(BootstrapMixin, forms.Form):
@@ -158,10 +166,22 @@ class VersionReviewForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    exception_reason = forms.CharField(
+        label=_("Why you review your own version"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=EXCEPTION_REASON_HELP,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, self_review: bool = False, **kwargs):
+        """``self_review``: the author reviews his own version (the exception), so the form
+        asks why (the service says when the reason is missing); otherwise it has no such
+        field."""
         super().__init__(*args, **kwargs)
         self.fields["decision"].widget.attrs["class"] = "form-check-input"
+        if not self_review:
+            del self.fields["exception_reason"]
 
 
 class ReviewedForm(BootstrapMixin, forms.Form):

@@ -5,7 +5,7 @@ rate" KPI."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from serviceloop.core.models import User
@@ -15,9 +15,11 @@ from serviceloop.support.models import (
     AcknowledgementCampaign,
     CampaignStatus,
     Document,
+    DocumentSignoff,
     DocumentStatus,
     DocumentVersion,
     VersionStatus,
+    documents_read_all,
 )
 
 # The capabilities that let a member of staff approve documents (services_documents'
@@ -36,12 +38,20 @@ def documents_for_list(
     owner=None,
     clause: str = "",
     overdue: bool = False,
+    self_signed: bool = False,
     today: datetime.date | None = None,
 ) -> QuerySet:
     """The documents ``user`` may see, filtered, with owner and versions loaded (a fixed
     number of queries for any page). ``status`` is the document's status, or ``open`` for
-    documents whose newest version is a draft, in review or approved."""
-    documents = Document.objects.visible_to(user)
+    documents whose newest version is a draft, in review or approved. Each carries
+    ``self_signed``: a version was approved or reviewed by its own author (the recorded
+    exception; for readers of what is in force only, the version in force);
+    ``self_signed=True`` keeps only those."""
+    documents = Document.objects.visible_to(user).annotate(
+        self_signed=Exists(self_signed_versions(user).filter(document_id=OuterRef("pk")))
+    )
+    if self_signed:
+        documents = documents.filter(self_signed=True)
     if q:
         documents = documents.filter(Q(reference__icontains=q) | Q(title__icontains=q))
     if kind:
@@ -71,6 +81,19 @@ def documents_for_list(
     return documents.select_related("owner", "current_version", "effective_version").order_by(
         "reference"
     )
+
+
+def self_signed_versions(user) -> QuerySet:
+    """The versions approved or reviewed by their own author, as a recorded exception (the
+    lone author's, ``services_document_signoffs``), that ``user`` may know of: every one for
+    readers of everything, the versions in force for other staff."""
+    versions = DocumentVersion.objects.filter(
+        Q(approved_by_author=True)
+        | Exists(DocumentSignoff.objects.filter(version_id=OuterRef("pk"), by_author=True))
+    )
+    if not documents_read_all(user):
+        versions = versions.filter(status=VersionStatus.EFFECTIVE)
+    return versions
 
 
 @dataclass(frozen=True)
@@ -128,19 +151,50 @@ def campaign_rows(campaign: AcknowledgementCampaign) -> QuerySet:
     )
 
 
+# The roles whose holders may approve documents (staff with one of those capabilities).
+DOCUMENT_APPROVER_ROLES = frozenset(
+    role
+    for role, capabilities in ROLE_CAPABILITIES.items()
+    if Capability.STAFF in capabilities and capabilities & DOCUMENT_APPROVER_CAPABILITIES
+)
+# Whom a version may name as reviewer: any member of staff.
+DOCUMENT_REVIEWER_ROLES = frozenset(
+    role for role, capabilities in ROLE_CAPABILITIES.items() if Capability.STAFF in capabilities
+)
+
+
+def _colleagues_of(person) -> QuerySet:
+    """The other active people of ``person``'s organisation."""
+    return (
+        User.objects.filter(is_active=True, organisation_id=person.organisation_id)
+        .exclude(pk=person.pk)
+        .order_by("display_name", "username")
+    )
+
+
+def document_approvers_besides(person) -> QuerySet:
+    """The other active people of ``person``'s organisation who may approve documents (top
+    management, management-system owners, administrators). Empty: ``person`` is the only
+    one, the case in which an author may approve his own version as a recorded exception."""
+    return _colleagues_of(person).filter(role__in=list(DOCUMENT_APPROVER_ROLES))
+
+
+def document_reviewers_besides(person) -> QuerySet:
+    """The other active members of staff of ``person``'s organisation (anyone of them may be
+    named reviewer). Empty: an author may review his own version as a recorded exception."""
+    return _colleagues_of(person).filter(role__in=list(DOCUMENT_REVIEWER_ROLES))
+
+
 def approvers_besides_author(version: DocumentVersion) -> QuerySet:
-    """Who may approve ``version``, its author apart: the approvers named on it, or else every
-    active member of staff whose role may approve documents (top management, the
-    management-system owner, administrators). Empty: nobody can approve it yet."""
-    named = version.approvers.filter(is_active=True)
+    """Who may approve ``version``, its author apart: the active approvers named on it, or
+    else everyone of the author's organisation whose role may approve documents (top
+    management, the management-system owner, administrators). Empty: nobody can approve it
+    yet."""
     if version.approvers.exists():
-        return named.exclude(pk=version.author_id)
-    roles = [
-        role
-        for role, capabilities in ROLE_CAPABILITIES.items()
-        if Capability.STAFF in capabilities and capabilities & DOCUMENT_APPROVER_CAPABILITIES
-    ]
-    return User.objects.filter(is_active=True, role__in=roles).exclude(pk=version.author_id)
+        return version.approvers.filter(
+            is_active=True, role__in=list(DOCUMENT_APPROVER_ROLES)
+        ).exclude(pk=version.author_id)
+    return document_approvers_besides(version.author)
 
 
 def reading_list(user, *, outstanding_only: bool = True) -> QuerySet:

@@ -1,7 +1,9 @@
 """Documented information (clause 7.5), continued: the versions of a document, moving them
-through review and approval, sign-offs, and putting approved versions into force. Who may
-do what is declared in ``services_documents``; each service validates, writes the change
-and appends one audit row in one transaction."""
+through review and approval, and the daily task that puts approved versions into force. The
+reviewers' and approvers' sign-offs are in ``services_document_signoffs`` (``version_review``,
+``version_approve`` and ``signoff_state`` are importable from here too). Who may do what is
+declared in ``services_documents``; each service validates, writes the change and appends
+one audit row in one transaction."""
 
 import datetime
 
@@ -17,12 +19,9 @@ from serviceloop.support.models import (
     DOCUMENT_APPROVER,
     DOCUMENT_EDITOR,
     Document,
-    DocumentSignoff,
     DocumentStatus,
     DocumentVersion,
     ObsoleteReason,
-    SignoffDecision,
-    SignoffKind,
     VersionStatus,
     version_transition_for,
 )
@@ -31,6 +30,12 @@ from serviceloop.support.record_writing import (
     pks_sorted,
     record_touch,
     text_clean,
+)
+from serviceloop.support.services_document_signoffs import (
+    _make_effective,
+    signoff_state,
+    version_approve,
+    version_review,
 )
 from serviceloop.support.services_documents import (
     COMMENT_LIMIT,
@@ -41,10 +46,19 @@ from serviceloop.support.services_documents import (
     _clean_planned,
     _locked_document,
     _require_edit,
-    add_months,
     document_roles,
-    documents_may_approve,
 )
+
+# Sign-offs live in services_document_signoffs; callers may import them from here.
+__all__ = [
+    "documents_take_effect",
+    "signoff_state",
+    "version_approve",
+    "version_create",
+    "version_review",
+    "version_transition",
+    "version_update",
+]
 
 # --- Versions ------------------------------------------------------------------------------
 
@@ -182,18 +196,35 @@ def version_update(
 
 
 def version_transition(
-    *, actor, version: DocumentVersion, target: str, comment: str = "", now=None
+    *,
+    actor,
+    version: DocumentVersion,
+    target: str,
+    comment: str = "",
+    exception_reason: str = "",
+    now=None,
 ) -> DocumentVersion:
     """Move a version along the declared lifecycle (``VERSION_TRANSITIONS``) if one of the
-    actor's roles allows it. ``approved`` is a sign-off (``version_approve``)."""
+    actor's roles allows it. ``approved`` is a sign-off (``version_approve``, which alone
+    takes an ``exception_reason``: the lone author approving his own version)."""
     now = now or timezone.now()
     roles = document_roles(actor)
     if not roles:
         raise PermissionDenied
     if target == VersionStatus.APPROVED:
-        return version_approve(actor=actor, version=version, comment=comment, now=now)
+        return version_approve(
+            actor=actor,
+            version=version,
+            comment=comment,
+            exception_reason=exception_reason,
+            now=now,
+        )
     errors: dict = {}
     comment = text_clean(comment, "comment", errors, limit=COMMENT_LIMIT)
+    if isinstance(exception_reason, str) and exception_reason.strip():
+        errors["exception_reason"] = _(
+            "Only an author signing his own version gives a reason for the exception."
+        )
     if errors:
         raise ValidationError(errors)
     today = timezone.localdate(now)
@@ -260,150 +291,6 @@ def _ask_for_signoffs(version: DocumentVersion) -> None:
             url=reverse("document_version", args=[document.reference, version.number]),
             dedupe_key=f"document-signoff:{version.pk}:{version.round}",
         )
-
-
-def _make_effective(version: DocumentVersion, document: Document, *, on, now) -> None:
-    """Put ``version`` in force from ``on``; the version in force until then becomes obsolete
-    on that same date (superseded). Runs inside the caller's transaction, document locked."""
-    previous = document.effective_version
-    if previous is not None and previous.pk != version.pk:
-        previous.status = VersionStatus.OBSOLETE
-        previous.obsolete_from = on
-        previous.obsolete_reason = ObsoleteReason.SUPERSEDED
-        previous.superseded_by = version
-        previous.updated_at = now
-        previous.save()
-    version.status = VersionStatus.EFFECTIVE
-    version.effective_from = on
-    version.updated_at = now
-    version.save()
-    document.effective_version = version
-    document.status = DocumentStatus.EFFECTIVE
-    document.next_review = add_months(on, document.review_interval_months)
-
-
-def version_review(
-    *, actor, version: DocumentVersion, decision: str, comment: str = "", now=None
-) -> DocumentSignoff:
-    """A named reviewer's word on a version in review: endorsed, or changes requested (with
-    a comment). One word per reviewer and round; a new word replaces it."""
-    now = now or timezone.now()
-    if decision not in (SignoffDecision.ENDORSED, SignoffDecision.CHANGES_REQUESTED):
-        raise ValidationError({"decision": _("Endorse the version or ask for changes.")})
-    errors: dict = {}
-    comment = text_clean(comment, "comment", errors, limit=COMMENT_LIMIT)
-    if decision == SignoffDecision.CHANGES_REQUESTED and not comment:
-        errors["comment"] = _("Say which changes you ask for.")
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        document = _locked_document(version.document)
-        version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
-        if not version.reviewers.filter(pk=actor.pk).exists():
-            raise PermissionDenied(_("Only the reviewers named on this version review it."))
-        if version.status != VersionStatus.IN_REVIEW:
-            raise ValidationError(_("This version is not in review."))
-        signoff, created = DocumentSignoff.objects.update_or_create(
-            version=version,
-            round=version.round,
-            person=actor,
-            kind=SignoffKind.REVIEW,
-            defaults={"decision": decision, "comment": comment, "signed_at": now},
-        )
-        audit_record(
-            actor=actor,
-            verb="document.version_reviewed",
-            obj=document,
-            payload={"version": version.number, "round": version.round, "decision": decision},
-        )
-    return signoff
-
-
-def signoff_state(version: DocumentVersion) -> dict:
-    """Who reviewed and approved this round, and who is awaited."""
-    signoffs = list(
-        version.signoffs.filter(round=version.round).select_related("person").order_by("signed_at")
-    )
-    reviews = {s.person_id: s for s in signoffs if s.kind == SignoffKind.REVIEW}
-    approvals = {s.person_id: s for s in signoffs if s.kind == SignoffKind.APPROVAL}
-    reviewers = list(version.reviewers.all())
-    approvers = list(version.approvers.all())
-    return {
-        "reviews": reviews,
-        "approvals": approvals,
-        "reviewers": reviewers,
-        "approvers": approvers,
-        "reviewer_rows": [{"person": p, "signoff": reviews.get(p.pk)} for p in reviewers],
-        "approver_rows": [{"person": p, "signoff": approvals.get(p.pk)} for p in approvers],
-        "reviews_awaited": [
-            p
-            for p in reviewers
-            if p.pk not in reviews or reviews[p.pk].decision != SignoffDecision.ENDORSED
-        ],
-        "approvals_awaited": [p for p in approvers if p.pk not in approvals],
-    }
-
-
-def version_approve(
-    *, actor, version: DocumentVersion, comment: str = "", now=None
-) -> DocumentVersion:
-    """An approver signs a version in review. Rules: the author never approves his own
-    version; when the version names approvers only they sign, and it is approved once all
-    have; every named reviewer must have endorsed it first. Once approved it takes effect on
-    its planned date (today when none or past): the version in force until then becomes
-    obsolete on that date."""
-    now = now or timezone.now()
-    if not documents_may_approve(actor):
-        raise PermissionDenied
-    errors: dict = {}
-    comment = text_clean(comment, "comment", errors, limit=COMMENT_LIMIT)
-    if errors:
-        raise ValidationError(errors)
-    today = timezone.localdate(now)
-    with transaction.atomic():
-        document = _locked_document(version.document)
-        version = DocumentVersion.objects.select_for_update(of=("self",)).get(pk=version.pk)
-        if version.status != VersionStatus.IN_REVIEW:
-            raise ValidationError(_("Only a version in review can be approved."))
-        if version.author_id == actor.pk:
-            raise ValidationError(_("The author cannot approve his own version."))
-        state = signoff_state(version)
-        named = {p.pk for p in state["approvers"]}
-        if named and actor.pk not in named:
-            raise PermissionDenied(_("Only the approvers named on this version approve it."))
-        if actor.pk in state["approvals"]:
-            raise ValidationError(_("You have already approved this version."))
-        if state["reviews_awaited"]:
-            raise ValidationError(
-                _("Every reviewer must endorse the version first; awaited: %(names)s.")
-                % {"names": ", ".join(str(p) for p in state["reviews_awaited"])}
-            )
-        DocumentSignoff.objects.create(
-            version=version,
-            round=version.round,
-            person=actor,
-            kind=SignoffKind.APPROVAL,
-            decision=SignoffDecision.APPROVED,
-            comment=comment,
-            signed_at=now,
-        )
-        remaining = named - set(state["approvals"]) - {actor.pk}
-        payload = {"version": version.number, "round": version.round, "complete": not remaining}
-        if not remaining:
-            version.status = VersionStatus.APPROVED
-            version.approved_at = now
-            version.approved_by = actor
-            planned = version.planned_effective
-            version.effective_from = planned if planned and planned > today else today
-            version.updated_at = now
-            version.save()
-            payload["effective_from"] = version.effective_from
-            if version.effective_from <= today:
-                _make_effective(version, document, on=version.effective_from, now=now)
-                payload["effective"] = True
-        record_touch(document, now)
-        audit_record(actor=actor, verb="document.version_approved", obj=document, payload=payload)
-    return version
 
 
 def documents_take_effect(*, today: datetime.date | None = None, now=None) -> int:

@@ -13,14 +13,18 @@ Who may do what (declared once here; the views and the API ask these functions):
 - **approve**: top management (review capability) and editors, never the version's author;
   when a version names approvers, only they, and it is approved once all of them signed.
 - **review**: the reviewers a version names, while it is in review (not its author).
+- **the lone author's exception**: while nobody else in his organisation may approve (or
+  review), the author approves (or reviews) his own version with a written reason, recorded
+  as an exception (``services_document_signoffs``).
 - **acknowledge**: each person a campaign asks, once.
 
 Each service validates, writes the change and appends one audit row in one transaction; bad
 input raises ValidationError (nothing written), a missing right PermissionDenied.
 
 This module holds the rights, the validation, documents and their periodic review; the
-versions and their sign-offs are in ``services_document_versions``, the read-and-acknowledge
-campaigns in ``services_document_campaigns``.
+versions are in ``services_document_versions``, their sign-offs in
+``services_document_signoffs``, the read-and-acknowledge campaigns in
+``services_document_campaigns``.
 """
 
 import calendar
@@ -40,6 +44,7 @@ from serviceloop.core.models import User
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.roles import Capability
 from serviceloop.core.sanitise import clean_html
+from serviceloop.support import queries_documents as queries
 from serviceloop.support.models import (
     DOCUMENT_APPROVER,
     DOCUMENT_EDITOR,
@@ -232,11 +237,19 @@ def _clean_people(people, field: str, errors: dict, *, approvers: bool, author=N
             errors[field] = _("%(name)s may not approve documents.") % {"name": person}
             return people
     if author is not None and any(p.pk == author.pk for p in people):
-        errors[field] = (
-            _("The author cannot approve his own version.")
+        # the lone author's exception (services_document_signoffs): he may be named only
+        # while nobody else in his organisation may sign, and signs with a written reason
+        others = (
+            queries.document_approvers_besides(author)
             if approvers
-            else _("The author cannot review his own version.")
+            else queries.document_reviewers_besides(author)
         )
+        if others.exists():
+            errors[field] = (
+                _("The author cannot approve his own version.")
+                if approvers
+                else _("The author cannot review his own version.")
+            )
     return people
 
 

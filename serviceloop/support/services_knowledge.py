@@ -20,13 +20,17 @@ stays what readers see until the revision is published). Versions are never dele
 Each service validates, writes the change, refreshes the article's search document and
 appends one audit row, in one transaction; bad input raises ValidationError (nothing
 written), a missing right PermissionDenied.
+
+This module holds the rights, articles, categories and review reminders; readers' feedback
+is in ``services_knowledge_feedback``, links to tickets and problems in
+``services_knowledge_links``.
 """
 
 import datetime
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -42,10 +46,7 @@ from serviceloop.support.models import (
     KNOWLEDGE_AUTHOR,
     KNOWLEDGE_PUBLISHER,
     Article,
-    ArticleFeedback,
-    ArticleProblemLink,
     ArticleStatus,
-    ArticleTicketLink,
     ArticleVersion,
     Audience,
     KnowledgeCategory,
@@ -457,213 +458,6 @@ def article_mark_reviewed(
             payload={"review_due": [old, next_review]},
         )
     return article
-
-
-# --- Feedback ------------------------------------------------------------------------------
-
-
-def article_feedback_give(
-    *, actor, article: Article, helpful: bool, comment: str = "", now=None
-) -> ArticleFeedback:
-    """ "Was this helpful?" on the article's published version: one answer per reader and
-    version; answering again changes the reader's answer."""
-    now = now or timezone.now()
-    if not knowledge_may_give_feedback(actor):
-        raise PermissionDenied
-    if not isinstance(helpful, bool):
-        raise ValidationError({"helpful": _("Answer yes or no.")})
-    errors: dict = {}
-    comment = text_clean(comment, "comment", errors, limit=COMMENT_LIMIT)
-    if errors:
-        raise ValidationError(errors)
-    if not Article.objects.visible_to(actor).filter(pk=article.pk).exists():
-        raise PermissionDenied
-    if not article.is_readable:
-        raise ValidationError(_("Only a published article can be rated."))
-    version = article.published_version
-    with transaction.atomic():
-        feedback, created = ArticleFeedback.objects.select_for_update(of=("self",)).get_or_create(
-            version=version,
-            user=actor,
-            defaults={
-                "article": article,
-                "helpful": helpful,
-                "comment": comment,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
-        if not created:
-            feedback.helpful, feedback.comment, feedback.updated_at = helpful, comment, now
-            feedback.save(update_fields=["helpful", "comment", "updated_at"])
-        audit_record(
-            actor=actor,
-            verb="knowledge.feedback_given" if created else "knowledge.feedback_changed",
-            obj=article,
-            organisation=actor.organisation,
-            payload={"version": version.number, "helpful": helpful, "comment": bool(comment)},
-        )
-    return feedback
-
-
-def feedback_stats(article: Article) -> dict:
-    """Helpful / not helpful answers per version and in total, newest version first."""
-    rows = {}
-    for number, helpful in ArticleFeedback.objects.filter(article=article).values_list(
-        "version__number", "helpful"
-    ):
-        row = rows.setdefault(number, {"version": number, "yes": 0, "no": 0})
-        row["yes" if helpful else "no"] += 1
-    per_version = [rows[n] for n in sorted(rows, reverse=True)]
-    yes = sum(r["yes"] for r in per_version)
-    no = sum(r["no"] for r in per_version)
-    return {
-        "yes": yes,
-        "no": no,
-        "total": yes + no,
-        "percent": round(100 * yes / (yes + no)) if yes + no else None,
-        "per_version": per_version,
-    }
-
-
-# --- Links to tickets and problems ---------------------------------------------------------
-
-
-def knowledge_may_link(user) -> bool:
-    return bool(user.is_authenticated and user.has_capability(Capability.OPERATE))
-
-
-def _link(model, *, actor, article, target_field: str, target, used_to_resolve: bool, now):
-    if not knowledge_may_link(actor):
-        raise PermissionDenied
-    now = now or timezone.now()
-    with transaction.atomic():
-        article = Article.objects.select_for_update(of=("self",)).get(pk=article.pk)
-        if article.status == ArticleStatus.RETIRED:
-            raise ValidationError(_("A retired article cannot be linked."))
-        lookup = {"article": article, target_field: target}
-        link = model.objects.select_for_update(of=("self",)).filter(**lookup).first()
-        created = link is None
-        if created:
-            try:
-                with transaction.atomic():
-                    link = model.objects.create(**lookup, linked_at=now, linked_by=actor)
-            except IntegrityError:  # linked a moment ago by someone else
-                link = model.objects.get(**lookup)
-                created = False
-        if used_to_resolve and not link.used_to_resolve:
-            link.used_to_resolve, link.used_at, link.used_by = True, now, actor
-            link.save(update_fields=["used_to_resolve", "used_at", "used_by"])
-        elif not created:
-            return link, False
-        audit_record(
-            actor=actor,
-            verb=f"knowledge.{target_field}_linked",
-            obj=article,
-            payload={
-                target_field: target.reference,
-                "created": created,
-                "used_to_resolve": link.used_to_resolve,
-            },
-        )
-    return link, created
-
-
-def article_link_ticket(
-    *, actor, article: Article, ticket, used_to_resolve: bool = False, now=None
-) -> tuple[ArticleTicketLink, bool]:
-    """Link the article to a desk ticket (once); with ``used_to_resolve`` also mark it as
-    used to resolve the ticket. Returns (link, created)."""
-    return _link(
-        ArticleTicketLink,
-        actor=actor,
-        article=article,
-        target_field="ticket",
-        target=ticket,
-        used_to_resolve=used_to_resolve,
-        now=now,
-    )
-
-
-def article_link_problem(
-    *, actor, article: Article, problem, used_to_resolve: bool = False, now=None
-) -> tuple[ArticleProblemLink, bool]:
-    """Link the article to a problem or known error (once); see ``article_link_ticket``."""
-    return _link(
-        ArticleProblemLink,
-        actor=actor,
-        article=article,
-        target_field="problem",
-        target=problem,
-        used_to_resolve=used_to_resolve,
-        now=now,
-    )
-
-
-def _link_target(link):
-    return (
-        ("ticket", link.ticket)
-        if isinstance(link, ArticleTicketLink)
-        else (
-            "problem",
-            link.problem,
-        )
-    )
-
-
-def article_link_mark_used(*, actor, link, used: bool, now=None):
-    """Mark (or unmark) a link as "used to resolve": the knowledge-use figure counts marked
-    links by the time they were marked."""
-    if not knowledge_may_link(actor):
-        raise PermissionDenied
-    now = now or timezone.now()
-    with transaction.atomic():
-        link = (
-            type(link)
-            .objects.select_for_update(of=("self",))
-            .select_related("article")
-            .get(pk=link.pk)
-        )
-        if link.used_to_resolve == bool(used):
-            return link
-        link.used_to_resolve = bool(used)
-        link.used_at, link.used_by = (now, actor) if used else (None, None)
-        link.save(update_fields=["used_to_resolve", "used_at", "used_by"])
-        kind, target = _link_target(link)
-        audit_record(
-            actor=actor,
-            verb="knowledge.link_used" if used else "knowledge.link_unused",
-            obj=link.article,
-            payload={kind: target.reference},
-        )
-    return link
-
-
-def article_unlink(*, actor, link) -> None:
-    """Remove a link. A link marked as used to resolve is evidence for the knowledge-use
-    figure: unmark it first."""
-    if not knowledge_may_link(actor):
-        raise PermissionDenied
-    with transaction.atomic():
-        link = (
-            type(link)
-            .objects.select_for_update(of=("self",))
-            .select_related("article")
-            .get(pk=link.pk)
-        )
-        if link.used_to_resolve:
-            raise ValidationError(
-                _("This link is marked as used to resolve; unmark it before removing it.")
-            )
-        kind, target = _link_target(link)
-        article = link.article
-        link.delete()
-        audit_record(
-            actor=actor,
-            verb=f"knowledge.{kind}_unlinked",
-            obj=article,
-            payload={kind: target.reference},
-        )
 
 
 # --- Categories --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ support; these registrations put the panels into the slots its templates declare
 
 from serviceloop.core.roles import Capability
 from serviceloop.core.slots import slot_register
-from serviceloop.support import services_knowledge as services
+from serviceloop.support import services_knowledge_links as link_services
 from serviceloop.support.queries_knowledge import ticket_article_links
 from serviceloop.support.search_knowledge import suggestions_for
 
@@ -56,7 +56,7 @@ def ticket_panel_context(context) -> dict | None:
         return None
     return {
         "knowledge_links": list(ticket_article_links(ticket)),
-        "knowledge_can_link": services.knowledge_may_link(user),
+        "knowledge_can_link": link_services.knowledge_may_link(user),
     }
 
 

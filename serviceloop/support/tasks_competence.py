@@ -4,10 +4,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from serviceloop.support.services_competence import (
-    communication_due_remind,
-    competence_expiry_remind,
-)
+from serviceloop.support.services_communication import communication_due_remind
+from serviceloop.support.services_competence import competence_expiry_remind
 
 __all__ = ["communication_due_reminders", "competence_expiry_reminders"]
 

@@ -3,11 +3,13 @@
 from django.urls import path
 
 from serviceloop.support import views_knowledge as views
+from serviceloop.support import views_knowledge_desk as desk_views
+from serviceloop.support import views_knowledge_portal as portal_views
 
 urlpatterns = [
     path("knowledge/", views.knowledge_list, name="knowledge_list"),
     path("knowledge/new/", views.knowledge_new, name="knowledge_new"),
-    path("knowledge/suggest/", views.knowledge_suggest, name="knowledge_suggest"),
+    path("knowledge/suggest/", desk_views.knowledge_suggest, name="knowledge_suggest"),
     path("knowledge/categories/", views.knowledge_categories, name="knowledge_categories"),
     path("knowledge/categories/new/", views.knowledge_category_new, name="knowledge_category_new"),
     path(
@@ -17,22 +19,22 @@ urlpatterns = [
     ),
     path(
         "knowledge/links/<str:kind>/<int:pk>/used/",
-        views.knowledge_link_used,
+        desk_views.knowledge_link_used,
         name="knowledge_link_used",
     ),
     path(
         "knowledge/links/<str:kind>/<int:pk>/remove/",
-        views.knowledge_link_remove,
+        desk_views.knowledge_link_remove,
         name="knowledge_link_remove",
     ),
     path(
         "knowledge/tickets/<str:reference>/search/",
-        views.knowledge_ticket_search,
+        desk_views.knowledge_ticket_search,
         name="knowledge_ticket_search",
     ),
     path(
         "knowledge/tickets/<str:reference>/link/",
-        views.knowledge_ticket_link,
+        desk_views.knowledge_ticket_link,
         name="knowledge_ticket_link",
     ),
     path("knowledge/<str:reference>/", views.knowledge_detail, name="knowledge_detail"),
@@ -44,16 +46,16 @@ urlpatterns = [
     path(
         "knowledge/<str:reference>/feedback/", views.knowledge_feedback, name="knowledge_feedback"
     ),
-    path("knowledge/<str:reference>/link/", views.knowledge_link, name="knowledge_link"),
+    path("knowledge/<str:reference>/link/", desk_views.knowledge_link, name="knowledge_link"),
     path(
         "knowledge/<str:reference>/versions/<int:number>/",
         views.knowledge_version,
         name="knowledge_version",
     ),
-    path("portal/knowledge/", views.portal_knowledge, name="portal_knowledge"),
+    path("portal/knowledge/", portal_views.portal_knowledge, name="portal_knowledge"),
     path(
         "portal/knowledge/<str:reference>/",
-        views.portal_knowledge_detail,
+        portal_views.portal_knowledge_detail,
         name="portal_knowledge_detail",
     ),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.models import Attachment
 from serviceloop.core.views.helpers import paginate
+from serviceloop.support import services_communication as communication
 from serviceloop.support import services_competence as services
 from serviceloop.support.form_screens import data_without, form_page_save, posted_form_apply
 from serviceloop.support.forms_competence import (
@@ -99,7 +100,7 @@ def communication_new(request):
     return form_page_save(
         request,
         CommunicationItemForm(request.POST or None, initial={"owner": request.user.pk}),
-        save=lambda data: services.communication_item_create(actor=request.user, **data),
+        save=lambda data: communication.communication_item_create(actor=request.user, **data),
         saved=lambda item: _("Plan item %s saved.") % item.reference,
         done=lambda item: redirect("communication_detail", reference=item.reference),
         title=_("New communication"),
@@ -108,7 +109,7 @@ def communication_new(request):
 
 @login_required
 def communication_detail(request, reference):
-    item = services.get_communication_item_for(request.user, reference)
+    item = communication.get_communication_item_for(request.user, reference)
     records = list(item.records.select_related("recorded_by"))
     content_type = ContentType.objects.get_for_model(CommunicationRecord)
     files: dict[str, list] = {}
@@ -118,7 +119,7 @@ def communication_detail(request, reference):
         files.setdefault(attachment.object_id, []).append(attachment)
     for record in records:
         record.files = files.get(str(record.pk), [])
-    may_record = services.may_record_communication(request.user, item)
+    may_record = communication.may_record_communication(request.user, item)
     context = {
         "item": item,
         "records": records,
@@ -132,7 +133,7 @@ def communication_detail(request, reference):
 
 @login_required
 def communication_edit(request, reference):
-    item = services.get_communication_item_for(request.user, reference, write=True)
+    item = communication.get_communication_item_for(request.user, reference, write=True)
     initial = {
         name: getattr(item, name)
         for name in ("topic", "audience", "frequency", "timing", "channel", "next_due", "notes")
@@ -140,7 +141,7 @@ def communication_edit(request, reference):
     return form_page_save(
         request,
         CommunicationItemEditForm(request.POST or None, initial=initial),
-        save=lambda data: services.communication_item_update(
+        save=lambda data: communication.communication_item_update(
             actor=request.user,
             item=item,
             expected_version=data.get("version"),
@@ -155,13 +156,13 @@ def communication_edit(request, reference):
 @login_required
 @require_POST
 def communication_record(request, reference):
-    item = services.get_communication_item_for(request.user, reference)
-    if not services.may_record_communication(request.user, item):
+    item = communication.get_communication_item_for(request.user, reference)
+    if not communication.may_record_communication(request.user, item):
         raise PermissionDenied
     posted_form_apply(
         request,
         CommunicationRecordForm(request.POST, request.FILES),
-        save=lambda data: services.communication_record_add(
+        save=lambda data: communication.communication_record_add(
             actor=request.user,
             item=item,
             held_on=data["held_on"],

@@ -21,6 +21,7 @@ from serviceloop.core.exports import FORMULA_STARTS, Column, export_format, expo
 from serviceloop.core.views.helpers import paginate
 from serviceloop.support import queries_competence as queries
 from serviceloop.support import services_competence as services
+from serviceloop.support import services_training as training
 from serviceloop.support.form_screens import (
     data_without,
     flash_form_errors,
@@ -407,7 +408,7 @@ def training_session_new(request):
     return form_page_save(
         request,
         SessionForm(request.POST or None),
-        save=lambda data: services.session_create(actor=request.user, **data),
+        save=lambda data: training.session_create(actor=request.user, **data),
         saved=lambda session: _("Session %s planned.") % session.reference,
         done=lambda session: redirect("training_session", reference=session.reference),
         title=_("New session"),
@@ -419,10 +420,10 @@ def training_session_new(request):
 
 @login_required
 def training_session(request, reference):
-    session = services.get_session_for(request.user, reference)
+    session = training.get_session_for(request.user, reference)
     user = request.user
     rows = session.attendances.select_related("person", "recorded_by")
-    show_results = competence_read_all(user) or services.may_record_attendance(user, session)
+    show_results = competence_read_all(user) or training.may_record_attendance(user, session)
     fmt = export_format(request)
     if fmt:
         if not show_results:
@@ -433,9 +434,9 @@ def training_session(request, reference):
         "rows": rows,
         "show_results": show_results,
         "can_edit": services.competence_may_edit(user),
-        "can_record": services.may_record_attendance(user, session)
+        "can_record": training.may_record_attendance(user, session)
         and session.status == SessionStatus.HELD,
-        "moves": services.session_transitions_from(session.status)
+        "moves": training.session_transitions_from(session.status)
         if services.competence_may_edit(user)
         else [],
     }
@@ -444,7 +445,7 @@ def training_session(request, reference):
 
 @login_required
 def training_session_edit(request, reference):
-    session = services.get_session_for(request.user, reference, write=True)
+    session = training.get_session_for(request.user, reference, write=True)
     initial = {
         "held_on": session.held_on,
         "trainer": session.trainer_id,
@@ -456,7 +457,7 @@ def training_session_edit(request, reference):
     return form_page_save(
         request,
         SessionEditForm(request.POST or None, initial=initial),
-        save=lambda data: services.session_update(actor=request.user, session=session, **data),
+        save=lambda data: training.session_update(actor=request.user, session=session, **data),
         saved=_("Changes saved."),
         done=lambda _saved: redirect("training_session", reference=session.reference),
         title=_("Edit %s") % session.reference,
@@ -466,11 +467,11 @@ def training_session_edit(request, reference):
 @login_required
 @require_POST
 def training_session_move(request, reference):
-    session = services.get_session_for(request.user, reference, write=True)
+    session = training.get_session_for(request.user, reference, write=True)
     status_move_apply(
         request,
         SessionMoveForm(request.POST),
-        lambda data: services.session_transition(
+        lambda data: training.session_transition(
             actor=request.user, session=session, target=data["target"]
         ),
     )
@@ -480,7 +481,7 @@ def training_session_move(request, reference):
 @login_required
 @require_POST
 def training_attendance(request, reference):
-    session = services.get_session_for(request.user, reference, attendance=True)
+    session = training.get_session_for(request.user, reference, attendance=True)
     form = AttendanceForm(request.POST)
     if not form.is_valid():
         flash_form_errors(request, form)
@@ -490,7 +491,7 @@ def training_attendance(request, reference):
     if row is None:
         raise Http404
     try:
-        row = services.attendance_record(
+        row = training.attendance_record(
             actor=request.user, session=session, person=row.person, **data
         )
     except ValidationError as error:
@@ -525,7 +526,7 @@ def training_course_new(request):
     return form_page_save(
         request,
         CourseForm(request.POST or None),
-        save=lambda data: services.course_create(
+        save=lambda data: training.course_create(
             actor=request.user, **data_without(data, "is_active")
         ),
         saved=_("Course saved."),
@@ -536,7 +537,7 @@ def training_course_new(request):
 
 @login_required
 def training_course_edit(request, pk):
-    course = services.get_course_for(request.user, pk, write=True)
+    course = training.get_course_for(request.user, pk, write=True)
     initial = {
         "title": course.title,
         "description": course.description,
@@ -549,7 +550,7 @@ def training_course_edit(request, pk):
     return form_page_save(
         request,
         CourseForm(request.POST or None, initial=initial),
-        save=lambda data: services.course_update(actor=request.user, course=course, **data),
+        save=lambda data: training.course_update(actor=request.user, course=course, **data),
         saved=_("Course saved."),
         done=lambda _saved: redirect("training_courses"),
         title=_("Edit %s") % course.title,

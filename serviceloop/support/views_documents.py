@@ -20,6 +20,7 @@ from serviceloop.core.views.helpers import apply_service_errors, paginate
 from serviceloop.support import pdf_documents
 from serviceloop.support import queries_documents as queries
 from serviceloop.support import services_document_campaigns as campaign_services
+from serviceloop.support import services_document_signoffs as signoff_services
 from serviceloop.support import services_document_versions as version_services
 from serviceloop.support import services_documents as services
 from serviceloop.support.form_screens import (
@@ -64,6 +65,7 @@ DOCUMENT_COLUMNS = [
     Column(_l("Review interval (months)"), "review_interval_months"),
     Column(_l("Next review"), "next_review"),
     Column(_l("Review overdue"), "review_overdue"),
+    Column(_l("Approved or reviewed by its author"), "self_signed"),
 ]
 CAMPAIGN_COLUMNS = [
     Column(_l("Reference"), "reference"),
@@ -116,6 +118,7 @@ def document_list(request):
         owner=filters.get("owner"),
         clause=filters.get("clause", "").strip(),
         overdue=filters.get("overdue", False),
+        self_signed=filters.get("self_signed", False),
         today=today,
     )
     fmt = export_format(request)
@@ -245,6 +248,46 @@ def _version_initial(version) -> dict:
     }
 
 
+def _signing(user, version, state) -> dict:
+    """What ``user`` may sign on ``version`` and what the page tells him. The author never
+    signs his own version unless nobody else may (the recorded exception): then the approve
+    form (or his review form) asks why; otherwise he is told who signs instead."""
+    in_review = version.status == VersionStatus.IN_REVIEW
+    is_author = version.author_id == user.pk
+    is_reviewer = any(p.pk == user.pk for p in state["reviewers"])
+    may_approve_documents = in_review and services.documents_may_approve(user)
+    self_approval = (
+        may_approve_documents
+        and is_author
+        and user.pk not in state["approvals"]
+        and signoff_services.author_may_approve_own(version)
+    )
+    may_approve = self_approval or (
+        may_approve_documents
+        and not is_author
+        and (not state["approvers"] or any(p.pk == user.pk for p in state["approvers"]))
+        and user.pk not in state["approvals"]
+    )
+    self_review = in_review and is_reviewer and is_author
+    self_review_allowed = self_review and signoff_services.author_may_review_own(version)
+    signing = {
+        "may_approve": may_approve,
+        "self_approval": self_approval,
+        "review_form": VersionReviewForm(self_review=self_review)
+        if in_review and is_reviewer and (not is_author or self_review_allowed)
+        else None,
+        "self_review": self_review_allowed,
+        # the author waits for someone else's approval: say whose, or that nobody can yet
+        "author_waits": in_review and is_author and not self_approval,
+        "other_reviewers": [],
+    }
+    if signing["author_waits"]:
+        signing["other_approvers"] = list(queries.approvers_besides_author(version)[:5])
+    if self_review and not self_review_allowed:
+        signing["other_reviewers"] = list(queries.document_reviewers_besides(user)[:5])
+    return signing
+
+
 @login_required
 def document_version(request, reference, number):
     user = request.user
@@ -252,37 +295,22 @@ def document_version(request, reference, number):
     version = services.get_version_for(user, document, number)
     roles = services.document_roles(user)
     state = version_services.signoff_state(version)
-    is_reviewer = any(p.pk == user.pk for p in state["reviewers"])
     moves = [
         m
         for m in version_transitions_from(version.status, roles)
         if m.target != VersionStatus.APPROVED
     ]
-    may_approve = (
-        version.status == VersionStatus.IN_REVIEW
-        and services.documents_may_approve(user)
-        and version.author_id != user.pk
-        and (not state["approvers"] or any(p.pk == user.pk for p in state["approvers"]))
-        and user.pk not in state["approvals"]
-    )
     context = {
         "document": document,
         "version": version,
         "state": state,
         "moves": moves,
-        "may_approve": may_approve,
-        "review_form": VersionReviewForm()
-        if is_reviewer and version.status == VersionStatus.IN_REVIEW
-        else None,
         "can_edit": services.documents_may_edit(user) and version.status == VersionStatus.DRAFT,
         "read_all": documents_read_all(user),
         "signoffs": version.signoffs.select_related("person").order_by("round", "signed_at"),
         "open_rows": queries.open_acknowledgements_for(user, document),
-        # the author waits for someone else's approval: say whose, or that nobody can yet
-        "author_waits": version.status == VersionStatus.IN_REVIEW and version.author_id == user.pk,
+        **_signing(user, version, state),
     }
-    if context["author_waits"]:
-        context["other_approvers"] = list(queries.approvers_besides_author(version)[:5])
     return render(request, "support/document_version.html", context)
 
 
@@ -337,7 +365,11 @@ def document_version_move(request, reference, number):
         request,
         VersionMoveForm(request.POST),
         save=lambda data: version_services.version_transition(
-            actor=request.user, version=version, target=data["target"], comment=data["comment"]
+            actor=request.user,
+            version=version,
+            target=data["target"],
+            comment=data["comment"],
+            exception_reason=data["exception_reason"],
         ),
         saved=lambda moved: (
             _("Version %(n)d is now “%(status)s”.")
@@ -355,7 +387,7 @@ def document_version_review(request, reference, number):
     version = services.get_version_for(request.user, document, number)
     posted_form_apply(
         request,
-        VersionReviewForm(request.POST),
+        VersionReviewForm(request.POST, self_review=version.author_id == request.user.pk),
         save=lambda data: version_services.version_review(
             actor=request.user, version=version, **data
         ),

@@ -1,7 +1,7 @@
 """The knowledge screens: the staff list (filters, ranked search, export), an article's page
-with its versions, feedback and links, writing and moving articles, categories, the
-customers' portal pages, and the htmx pieces shown inside desk pages (suggestions while a
-ticket is written, the ticket page's knowledge panel)."""
+with its versions and feedback, writing and moving articles, and categories. Links to
+tickets and problems and the pieces shown inside desk pages are in
+``views_knowledge_desk``; the customers' portal pages in ``views_knowledge_portal``."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,15 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.roles import Capability
 from serviceloop.core.views.helpers import paginate
-from serviceloop.desk.models import Problem, Ticket
-from serviceloop.desk.permissions import get_ticket_for
+from serviceloop.desk.models import Ticket
 from serviceloop.support import queries_knowledge as queries
 from serviceloop.support import services_knowledge as services
+from serviceloop.support import services_knowledge_feedback as feedback_services
+from serviceloop.support import services_knowledge_links as link_services
 from serviceloop.support.form_screens import (
     data_without,
     flash_form_errors,
@@ -35,17 +36,11 @@ from serviceloop.support.forms_knowledge import (
     ArticleTransitionForm,
     CategoryForm,
     FeedbackForm,
-    KnowledgeSearchForm,
-    LinkUsedForm,
     ReviewedForm,
-    TicketArticleLinkForm,
 )
 from serviceloop.support.models import (
-    Article,
     ArticleFeedback,
-    ArticleProblemLink,
     ArticleStatus,
-    ArticleTicketLink,
     KnowledgeCategory,
     article_transitions_from,
 )
@@ -53,11 +48,9 @@ from serviceloop.support.search_knowledge import (
     MAX_LIMIT,
     search_articles,
     search_results,
-    suggestions_for,
 )
 
 SEARCH_LIMIT = 100
-TICKET_SEARCH_LIMIT = 5
 
 
 def _names(objects) -> str:
@@ -79,12 +72,6 @@ ARTICLE_COLUMNS = [
     Column(_l("Helpful"), "helpful_yes"),
     Column(_l("Not helpful"), "helpful_no"),
     Column(_l("Updated"), "updated_at"),
-]
-READER_COLUMNS = [
-    Column(_l("Reference"), "reference"),
-    Column(_l("Title"), "published_version.title"),
-    Column(_l("Categories"), lambda a: _names(a.categories)),
-    Column(_l("Published"), "published_version.published_at"),
 ]
 CATEGORY_COLUMNS = [
     Column(_l("Name"), "name"),
@@ -159,8 +146,9 @@ def knowledge_detail(request, reference):
         "versions": article.versions.select_related("created_by", "published_by"),
         "moves": article_transitions_from(article.status, role) if role else [],
         "can_edit": role is not None and article.status != ArticleStatus.RETIRED,
-        "can_link": services.knowledge_may_link(user) and article.status != ArticleStatus.RETIRED,
-        "stats": services.feedback_stats(article),
+        "can_link": link_services.knowledge_may_link(user)
+        and article.status != ArticleStatus.RETIRED,
+        "stats": feedback_services.feedback_stats(article),
         "comments": ArticleFeedback.objects.filter(article=article)
         .exclude(comment="")
         .select_related("user", "version")[:20],
@@ -311,7 +299,7 @@ def knowledge_feedback(request, reference):
         flash_form_errors(request, form)
         return redirect(back, reference=article.reference)
     try:
-        services.article_feedback_give(
+        feedback_services.article_feedback_give(
             actor=request.user,
             article=article,
             helpful=form.cleaned_data["helpful"],
@@ -322,183 +310,6 @@ def knowledge_feedback(request, reference):
     else:
         messages.success(request, _("Thank you for your feedback."))
     return redirect(back, reference=article.reference)
-
-
-# --- Links ---------------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def knowledge_link(request, reference):
-    """From the article page: link a ticket or a problem by its reference."""
-    article = services.get_article_for(request.user, reference, write=True)
-    if not services.knowledge_may_link(request.user):
-        raise PermissionDenied
-    form = ArticleLinkForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("knowledge_detail", reference=article.reference)
-    target_ref = form.cleaned_data["reference"]
-    used = form.cleaned_data["used_to_resolve"]
-    ticket = Ticket.objects.visible_to(request.user).filter(reference=target_ref).first()
-    problem = None
-    if ticket is None:
-        problem = Problem.objects.visible_to(request.user).filter(reference=target_ref).first()
-    try:
-        if ticket is not None:
-            _link, created = services.article_link_ticket(
-                actor=request.user, article=article, ticket=ticket, used_to_resolve=used
-            )
-        elif problem is not None:
-            _link, created = services.article_link_problem(
-                actor=request.user, article=article, problem=problem, used_to_resolve=used
-            )
-        else:
-            messages.error(request, _("No ticket or problem %s.") % target_ref)
-            return redirect("knowledge_detail", reference=article.reference)
-    except ValidationError as error:
-        flash_service_errors(request, error)
-    else:
-        if created:
-            messages.success(request, _("Linked to %s.") % target_ref)
-        else:
-            messages.info(request, _("Already linked to %s.") % target_ref)
-    return redirect("knowledge_detail", reference=article.reference)
-
-
-LINK_MODELS = {"ticket": ArticleTicketLink, "problem": ArticleProblemLink}
-
-
-def _get_link_for(user, kind: str, pk: int):
-    """A link the user may change: staff only (404 otherwise), the operate capability
-    (403 otherwise)."""
-    _staff_only(user)
-    model = LINK_MODELS.get(kind)
-    if model is None:
-        raise Http404
-    link = model.objects.select_related("article", kind).filter(pk=pk).first()
-    if link is None:
-        raise Http404
-    if not services.knowledge_may_link(user):
-        raise PermissionDenied
-    return link
-
-
-def _back_from_link(link, back: str):
-    if back == "ticket" and isinstance(link, ArticleTicketLink):
-        return redirect("ticket_detail", reference=link.ticket.reference)
-    if back == "problem" and isinstance(link, ArticleProblemLink):
-        return redirect("problem_detail", reference=link.problem.reference)
-    return redirect("knowledge_detail", reference=link.article.reference)
-
-
-@login_required
-@require_POST
-def knowledge_link_used(request, kind, pk):
-    link = _get_link_for(request.user, kind, pk)
-    form = LinkUsedForm(request.POST)
-    back = request.POST.get("back", "article")
-    if form.is_valid():
-        services.article_link_mark_used(
-            actor=request.user, link=link, used=form.cleaned_data["used"]
-        )
-        messages.success(request, _("Saved."))
-    return _back_from_link(link, back)
-
-
-@login_required
-@require_POST
-def knowledge_link_remove(request, kind, pk):
-    link = _get_link_for(request.user, kind, pk)
-    back = request.POST.get("back", "article")
-    try:
-        services.article_unlink(actor=request.user, link=link)
-    except ValidationError as error:
-        flash_service_errors(request, error)
-    else:
-        messages.success(request, _("Link removed."))
-    return _back_from_link(link, back)
-
-
-# --- Inside desk pages: the ticket's knowledge panel and suggestions ------------------------
-
-
-@login_required
-@require_GET
-def knowledge_ticket_search(request, reference):
-    """Search articles to link to a ticket: the htmx answer inside the ticket page's panel,
-    or a page of its own without JavaScript."""
-    _staff_only(request.user)
-    ticket = get_ticket_for(request.user, reference)
-    form = KnowledgeSearchForm(request.GET or None)
-    q = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
-    results = []
-    if q:
-        scope = Article.objects.exclude(status=ArticleStatus.RETIRED)
-        results = search_results(request.user, q, scope=scope, limit=TICKET_SEARCH_LIMIT)
-    linked = set(
-        ArticleTicketLink.objects.filter(ticket=ticket).values_list("article_id", flat=True)
-    )
-    context = {
-        "ticket": ticket,
-        "q": q,
-        "form": form,
-        "results": results,
-        "linked": linked,
-        "can_link": services.knowledge_may_link(request.user),
-    }
-    template = (
-        "support/knowledge_ticket_results.html"
-        if request.htmx
-        else "support/knowledge_ticket_search.html"
-    )
-    return render(request, template, context)
-
-
-@login_required
-@require_POST
-def knowledge_ticket_link(request, reference):
-    """From the ticket page: link an article (optionally as used to resolve the ticket)."""
-    _staff_only(request.user)
-    ticket = get_ticket_for(request.user, reference, write=True)
-    if not services.knowledge_may_link(request.user):
-        raise PermissionDenied
-    form = TicketArticleLinkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose an article."))
-        return redirect("ticket_detail", reference=ticket.reference)
-    article = services.get_article_for(request.user, form.cleaned_data["article"])
-    try:
-        _link, created = services.article_link_ticket(
-            actor=request.user,
-            article=article,
-            ticket=ticket,
-            used_to_resolve=form.cleaned_data["used_to_resolve"],
-        )
-    except ValidationError as error:
-        flash_service_errors(request, error)
-    else:
-        if created:
-            messages.success(request, _("Article %s linked.") % article.reference)
-        else:
-            messages.info(request, _("Article %s was already linked.") % article.reference)
-    return redirect("ticket_detail", reference=ticket.reference)
-
-
-@login_required
-@require_GET
-def knowledge_suggest(request):
-    """The articles that may answer a ticket being written (its title and description):
-    an htmx fragment for the new-ticket forms. Readable articles only, in the user's
-    audience (customers: published for them)."""
-    results = suggestions_for(
-        request.user, request.GET.get("title", ""), request.GET.get("description", "")
-    )
-    return render(
-        request,
-        "support/knowledge_suggestion_items.html",
-        {"knowledge_suggestions": results, "asked": True},
-    )
 
 
 # --- Categories ----------------------------------------------------------------------------
@@ -558,53 +369,3 @@ def knowledge_category_edit(request, pk):
         done=lambda _saved: redirect("knowledge_categories"),
         title=_("Edit category %s") % category.name,
     )
-
-
-# --- The portal ---------------------------------------------------------------------------
-
-
-@login_required
-def portal_knowledge(request):
-    """The readers' knowledge page: published articles the user may read, searchable."""
-    form = KnowledgeSearchForm(request.GET or None)
-    q = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
-    category = None
-    category_id = request.GET.get("category", "")
-    if category_id.isdigit():
-        category = KnowledgeCategory.objects.filter(pk=category_id, is_active=True).first()
-    articles = queries.articles_for_readers(request.user, category=category)
-    results = (
-        search_results(request.user, q, scope=articles, limit=SEARCH_LIMIT, readable_only=True)
-        if q
-        else None
-    )
-    fmt = export_format(request)
-    if fmt:
-        rows = [r.article for r in results] if results is not None else articles
-        return export_response(fmt, "knowledge", READER_COLUMNS, rows)
-    visible = Article.objects.visible_to(request.user).readable()
-    context = {
-        "form": form,
-        "q": q,
-        "results": results,
-        "page": paginate(request, articles, 25) if results is None else None,
-        "category": category,
-        "categories": KnowledgeCategory.objects.filter(
-            is_active=True, articles__in=visible
-        ).distinct(),
-    }
-    return render(request, "support/knowledge_portal_list.html", context)
-
-
-@login_required
-def portal_knowledge_detail(request, reference):
-    article = services.get_article_for(request.user, reference)
-    if not article.is_readable:
-        raise Http404
-    context = {
-        "article": article,
-        "version": article.published_version,
-        "categories": article.categories.all(),
-        "feedback_form": _feedback_form(request.user, article),
-    }
-    return render(request, "support/knowledge_portal_detail.html", context)

@@ -1,5 +1,19 @@
 """REST API of support: each part module declares ``ROUTES``."""
 
-from serviceloop.support.api import competence, documents, knowledge
+from serviceloop.support.api import (
+    communication,
+    competence,
+    document_campaigns,
+    documents,
+    knowledge,
+    training,
+)
 
-ROUTES = [*knowledge.ROUTES, *documents.ROUTES, *competence.ROUTES]
+ROUTES = [
+    *knowledge.ROUTES,
+    *documents.ROUTES,
+    *document_campaigns.ROUTES,
+    *competence.ROUTES,
+    *training.ROUTES,
+    *communication.ROUTES,
+]

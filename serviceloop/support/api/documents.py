@@ -1,27 +1,28 @@
 """REST API of documented information: ``ROUTES`` = [(prefix, viewset, basename)].
 
 - ``documents/`` (by reference): the register (filters ``kind``, ``status``, ``owner``,
-  ``clause``, ``overdue``); ``POST`` creates a document with version 1 as a draft; ``PATCH``
+  ``clause``, ``overdue``, ``self_signed``: the documents with a version approved or reviewed
+  by its own author); ``POST`` creates a document with version 1 as a draft; ``PATCH``
   changes its details (optional ``If-Match``); ``…/versions/`` lists the versions the caller
   may read (``POST`` opens the next one); ``…/reviewed/`` records the periodic review;
   ``…/acknowledge/`` records the caller's acknowledgement for a campaign.
 - ``document-versions/`` (by id): read one version; ``PATCH`` a draft; ``…/transition/``
-  (submit, return to draft, approve, put into effect, cancel, withdraw); ``…/review/``.
-- ``acknowledgement-campaigns/`` (by reference): read-and-acknowledge campaigns with their
-  progress; ``…/acknowledgements/`` who was asked and who acknowledged; ``…/close/``.
-- ``acknowledgement-rate/?start=&end=``: the rate behind the "policy execution rate" KPI.
+  (submit, return to draft, approve, put into effect, cancel, withdraw); ``…/review/``;
+  ``…/signoffs/``.
+
+The read-and-acknowledge campaigns and the acknowledgement rate are in
+``api.document_campaigns``.
 
 Readers of every document (owner, administrators, auditors, top management) see everything;
 other staff the documents in force; a customer only what a campaign asks him to read (others:
 404). Writes: the management-system owner and administrators (403 for others); approving:
-top management too; reviewing: the named reviewers; acknowledging: whoever is asked.
+top management too; reviewing: the named reviewers; acknowledging: whoever is asked. A
+version's author signs it only while nobody else in his organisation may, with an
+``exception_reason``, recorded on the version (``approved_by_author``) and sign-off.
 """
-
-import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -30,7 +31,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
-from serviceloop.core.models import Team, User
+from serviceloop.core.models import User
 from serviceloop.core.roles import Capability
 from serviceloop.support import queries_documents as queries
 from serviceloop.support import services_document_campaigns as campaign_services
@@ -106,14 +107,22 @@ class DocumentVersionSerializer(serializers.ModelSerializer):
     approvers = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
     obsolete_reason = serializers.CharField(read_only=True, help_text="superseded | withdrawn")
     superseded_by = serializers.SerializerMethodField()
+    approved_by_author = serializers.BooleanField(
+        read_only=True,
+        help_text="The recorded exception: its author approved it, nobody else could.",
+    )
+    approval_exception_reason = serializers.CharField(
+        read_only=True, help_text="Why the author approved it (empty otherwise)."
+    )
 
     class Meta:
         model = DocumentVersion
         fields = [
             "id", "document", "number", "status", "body", "change_summary", "author",
             "reviewers", "approvers", "planned_effective", "round", "submitted_at",
-            "approved_at", "approved_by", "effective_from", "obsolete_from", "obsolete_reason",
-            "superseded_by", "created_at", "updated_at",
+            "approved_at", "approved_by", "approved_by_author", "approval_exception_reason",
+            "effective_from", "obsolete_from", "obsolete_reason", "superseded_by", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -195,14 +204,27 @@ class DocumentMetaSerializer(serializers.Serializer):
     next_review = serializers.DateField(required=False, allow_null=True)
 
 
+EXCEPTION_REASON_HELP = (
+    "Only the author signing his own version, allowed while nobody else in his organisation "
+    "may: why (required then, refused otherwise). Recorded with the version and in the "
+    "audit trail."
+)
+
+
 class DocumentVersionTransitionSerializer(serializers.Serializer):
     target = serializers.CharField(help_text="in_review | draft | approved | effective | obsolete")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    exception_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text=EXCEPTION_REASON_HELP
+    )
 
 
 class DocumentVersionReviewSerializer(serializers.Serializer):
     decision = serializers.CharField(help_text="endorsed | changes_requested")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    exception_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text=EXCEPTION_REASON_HELP
+    )
 
 
 class DocumentReviewedSerializer(serializers.Serializer):
@@ -227,70 +249,16 @@ class DocumentSignoffSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="review | approval")
     decision = serializers.CharField(help_text="endorsed | changes_requested | approved")
     comment = serializers.CharField()
-    signed_at = serializers.DateTimeField()
-
-
-class AcknowledgementCampaignSerializer(serializers.ModelSerializer):
-    document = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    version = serializers.IntegerField(source="version.number", read_only=True)
-    status = serializers.CharField(read_only=True, help_text="open | closed")
-    people = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
-    teams = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    roles = serializers.ListField(child=serializers.CharField(), read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    asked = serializers.SerializerMethodField()
-    acknowledged = serializers.SerializerMethodField()
-    percent = serializers.SerializerMethodField()
-
-    class Meta:
-        model = AcknowledgementCampaign
-        fields = [
-            "reference", "title", "message", "document", "version", "deadline", "status",
-            "people", "teams", "roles", "asked", "acknowledged", "percent", "created_by",
-            "created_at", "closed_at",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-    def _progress(self, campaign):
-        cache = self.context.setdefault("progress", {})
-        if campaign.pk not in cache:
-            cache[campaign.pk] = queries.campaign_progress(campaign)
-        return cache[campaign.pk]
-
-    def get_asked(self, campaign) -> int:
-        return self._progress(campaign).asked
-
-    def get_acknowledged(self, campaign) -> int:
-        return self._progress(campaign).acknowledged
-
-    def get_percent(self, campaign) -> int | None:
-        return self._progress(campaign).percent
-
-
-class AcknowledgementCampaignWriteSerializer(serializers.Serializer):
-    document = serializers.CharField(max_length=32, required=False)
-    version = serializers.IntegerField(required=False, help_text="Default: the version in force.")
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    message = serializers.CharField(required=False, allow_blank=True)
-    deadline = serializers.DateField(required=False)
-    people = _people_field()
-    teams = serializers.PrimaryKeyRelatedField(
-        queryset=Team.objects.filter(is_active=True), many=True, required=False
+    by_author = serializers.BooleanField(
+        help_text="The recorded exception: the version's author signed, nobody else could."
     )
-    roles = serializers.ListField(child=serializers.CharField(), required=False)
-
-
-class AcknowledgementRateSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
-    asked = serializers.IntegerField()
-    acknowledged = serializers.IntegerField()
-    on_time = serializers.IntegerField()
-    rate = serializers.FloatField(allow_null=True, help_text="Percent acknowledged on time.")
+    exception_reason = serializers.CharField(help_text="Why (empty otherwise).")
+    signed_at = serializers.DateTimeField()
 
 
 # --- Documents -----------------------------------------------------------------------------
 
+TRUE_VALUES = ("1", "true", "True", "yes")
 DOCUMENT_FILTERS = [
     OpenApiParameter("kind", OpenApiTypes.STR),
     OpenApiParameter(
@@ -299,6 +267,11 @@ DOCUMENT_FILTERS = [
     OpenApiParameter("owner", OpenApiTypes.STR, description="A username."),
     OpenApiParameter("clause", OpenApiTypes.STR, description="A clause number, e.g. 7.5."),
     OpenApiParameter("overdue", OpenApiTypes.BOOL, description="Only documents due for review."),
+    OpenApiParameter(
+        "self_signed",
+        OpenApiTypes.BOOL,
+        description="Only documents with a version approved or reviewed by its own author.",
+    ),
 ]
 
 
@@ -328,7 +301,8 @@ class DocumentViewSet(StaleToPrecondition, mixins.ListModelMixin, viewsets.Gener
             status=params.get("status", ""),
             owner=owner,
             clause=params.get("clause", ""),
-            overdue=params.get("overdue") in ("1", "true", "True", "yes"),
+            overdue=params.get("overdue") in TRUE_VALUES,
+            self_signed=params.get("self_signed") in TRUE_VALUES,
         )
 
     def _respond(self, document, code=status.HTTP_200_OK):
@@ -475,7 +449,8 @@ class DocumentVersionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def transition(self, request, id=None):  # noqa: A002
         """Move the version: ``approved`` is the caller's approval (the version is approved
-        once every named approver signed; the author never approves his own)."""
+        once every named approver signed; the author never approves his own, unless nobody
+        else in his organisation may: then with an ``exception_reason``)."""
         version = self._version(id)
         serializer = DocumentVersionTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -507,152 +482,7 @@ class DocumentVersionViewSet(viewsets.GenericViewSet):
         return Response(DocumentSignoffSerializer(rows, many=True).data)
 
 
-# --- Campaigns -----------------------------------------------------------------------------
-
-
-class CampaignViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = AcknowledgementCampaignSerializer
-    lookup_field = "reference"
-    lookup_value_regex = r"[A-Za-z0-9._-]+"
-    queryset = AcknowledgementCampaign.objects.none()  # for the schema
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        campaigns = AcknowledgementCampaign.objects.visible_to(self.request.user).select_related(
-            "document", "version", "created_by"
-        )
-        params = self.request.query_params
-        if params.get("status"):
-            campaigns = campaigns.filter(status=params["status"])
-        if params.get("document"):
-            campaigns = campaigns.filter(document__reference=params["document"])
-        return campaigns.prefetch_related("people", "teams")
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, description="open | closed"),
-            OpenApiParameter("document", OpenApiTypes.STR, description="A document reference."),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request, reference=None):
-        campaign = services.get_campaign_for(request.user, reference)
-        return Response(self.get_serializer(campaign).data)
-
-    @extend_schema(
-        request=AcknowledgementCampaignWriteSerializer,
-        responses={201: AcknowledgementCampaignSerializer},
-    )
-    def create(self, request):
-        _staff_only(request.user)
-        if not services.documents_may_edit(request.user):
-            raise PermissionDenied
-        serializer = AcknowledgementCampaignWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        missing = {
-            f: ["This field is required."] for f in ("document", "deadline") if f not in data
-        }
-        if missing:
-            raise serializers.ValidationError(missing)
-        document = services.get_document_for(request.user, data.pop("document"), write=True)
-        number = data.pop("version", None)
-        if number is None:
-            version = document.effective_version
-        else:
-            version = document.versions.filter(number=number).first()
-        if version is None:
-            raise serializers.ValidationError({"version": ["No such version in force."]})
-        campaign = campaign_services.campaign_create(actor=request.user, version=version, **data)
-        return Response(self.get_serializer(campaign).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=AcknowledgementCampaignWriteSerializer,
-        responses={200: AcknowledgementCampaignSerializer},
-    )
-    def partial_update(self, request, reference=None):
-        campaign = services.get_campaign_for(request.user, reference, write=True)
-        serializer = AcknowledgementCampaignWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("document", None)
-        data.pop("version", None)
-        campaign = campaign_services.campaign_update(actor=request.user, campaign=campaign, **data)
-        return Response(self.get_serializer(campaign).data)
-
-    @extend_schema(request=None, responses={200: AcknowledgementCampaignSerializer})
-    @action(detail=True, methods=["post"])
-    def close(self, request, reference=None):
-        campaign = services.get_campaign_for(request.user, reference, write=True)
-        campaign = campaign_services.campaign_close(actor=request.user, campaign=campaign)
-        return Response(self.get_serializer(campaign).data)
-
-    @extend_schema(request=None, responses={200: DocumentAcknowledgementSerializer})
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request, reference=None):
-        """The caller acknowledges the campaign's version (once)."""
-        campaign = services.get_campaign_for(request.user, reference)
-        row = campaign_services.acknowledgement_give(actor=request.user, campaign=campaign)
-        return Response(DocumentAcknowledgementSerializer(row).data)
-
-    @extend_schema(request=None, responses={200: DocumentAcknowledgementSerializer(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None)
-    def acknowledgements(self, request, reference=None):
-        campaign = services.get_campaign_for(request.user, reference)
-        rows = queries.campaign_rows(campaign).select_related("campaign")
-        if not documents_read_all(request.user):
-            rows = rows.filter(person=request.user)
-        return Response(DocumentAcknowledgementSerializer(rows, many=True).data)
-
-
-class AcknowledgementRateViewSet(viewsets.GenericViewSet):
-    """The acknowledgement rate of campaigns whose deadline falls in ``[start, end)``."""
-
-    serializer_class = AcknowledgementRateSerializer
-    pagination_class = None
-    queryset = AcknowledgementCampaign.objects.none()  # for the schema
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATE, description="Default: 90 days ago."),
-            OpenApiParameter("end", OpenApiTypes.DATE, description="Exclusive; default: tomorrow."),
-        ],
-        responses={200: AcknowledgementRateSerializer},
-    )
-    def list(self, request):
-        if not documents_read_all(request.user):
-            raise Http404
-        today = timezone.localdate()
-        try:
-            start = datetime.date.fromisoformat(
-                request.query_params.get("start") or str(today - datetime.timedelta(days=90))
-            )
-            end = datetime.date.fromisoformat(
-                request.query_params.get("end") or str(today + datetime.timedelta(days=1))
-            )
-        except ValueError as exc:
-            raise serializers.ValidationError({"start": ["Dates as YYYY-MM-DD."]}) from exc
-        rate = queries.acknowledgement_rate(start, end)
-        return Response(
-            AcknowledgementRateSerializer(
-                {
-                    "start": start,
-                    "end": end,
-                    "asked": rate.asked,
-                    "acknowledged": rate.acknowledged,
-                    "on_time": rate.on_time,
-                    "rate": rate.rate,
-                }
-            ).data
-        )
-
-
 ROUTES: list = [
     ("documents", DocumentViewSet, "document"),
     ("document-versions", DocumentVersionViewSet, "document-version"),
-    ("acknowledgement-campaigns", CampaignViewSet, "acknowledgement-campaign"),
-    ("acknowledgement-rate", AcknowledgementRateViewSet, "acknowledgement-rate"),
 ]

@@ -6,7 +6,8 @@
   answer) and ``links/``.
 - ``knowledge/categories/``: the free list of categories.
 - ``knowledge/ticket-links/`` and ``knowledge/problem-links/``: links to tickets and to
-  problems / known errors, and their "used to resolve" flag (staff only).
+  problems / known errors, and their "used to resolve" flag (staff only), in
+  ``api.knowledge_links``.
 - ``knowledge/search/?q=``: ranked full-text search with snippets.
 
 Customers read the published version of the articles published for them (others: 404) and
@@ -25,13 +26,18 @@ from rest_framework.response import Response
 
 from serviceloop.core.models import User
 from serviceloop.core.roles import Capability
-from serviceloop.desk.models import Problem, Ticket
 from serviceloop.portfolio.models import Service
 from serviceloop.support import services_knowledge as services
+from serviceloop.support import services_knowledge_feedback as feedback_services
+from serviceloop.support.api.knowledge_links import (
+    ArticleLinksSerializer,
+    ProblemLinkSerializer,
+    ProblemLinkViewSet,
+    TicketLinkSerializer,
+    TicketLinkViewSet,
+)
 from serviceloop.support.models import (
     Article,
-    ArticleProblemLink,
-    ArticleTicketLink,
     ArticleVersion,
     KnowledgeCategory,
 )
@@ -224,52 +230,6 @@ class KnowledgeCategorySerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}  # the service checks uniqueness
 
 
-class _LinkSerializer(serializers.ModelSerializer):
-    article = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    linked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    used_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    common = ["id", "article", "used_to_resolve", "used_at", "used_by", "linked_at", "linked_by"]
-
-
-class TicketLinkSerializer(_LinkSerializer):
-    ticket = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-
-    class Meta:
-        model = ArticleTicketLink
-        fields = [*_LinkSerializer.common, "ticket"]
-        read_only_fields = fields
-
-
-class ProblemLinkSerializer(_LinkSerializer):
-    problem = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-
-    class Meta:
-        model = ArticleProblemLink
-        fields = [*_LinkSerializer.common, "problem"]
-        read_only_fields = fields
-
-
-class ArticleLinksSerializer(serializers.Serializer):
-    tickets = TicketLinkSerializer(many=True)
-    problems = ProblemLinkSerializer(many=True)
-
-
-class TicketLinkCreateSerializer(serializers.Serializer):
-    article = serializers.CharField(max_length=32)
-    ticket = serializers.CharField(max_length=32)
-    used_to_resolve = serializers.BooleanField(required=False, default=False)
-
-
-class ProblemLinkCreateSerializer(serializers.Serializer):
-    article = serializers.CharField(max_length=32)
-    problem = serializers.CharField(max_length=32)
-    used_to_resolve = serializers.BooleanField(required=False, default=False)
-
-
-class LinkUsedSerializer(serializers.Serializer):
-    used_to_resolve = serializers.BooleanField()
-
-
 class SearchResultSerializer(serializers.Serializer):
     reference = serializers.CharField()
     title = serializers.CharField()
@@ -430,12 +390,12 @@ class ArticleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         article = services.get_article_for(request.user, reference)
         if request.method == "GET":
             _staff_only(request.user)
-            return Response(services.feedback_stats(article))
+            return Response(feedback_services.feedback_stats(article))
         if not _is_staff(request.user) and not article.is_readable:
             raise Http404
         serializer = FeedbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        answer = services.article_feedback_give(
+        answer = feedback_services.article_feedback_give(
             actor=request.user, article=article, **serializer.validated_data
         )
         return Response(FeedbackAnswerSerializer(answer).data)
@@ -497,118 +457,6 @@ class KnowledgeCategoryViewSet(
             actor=request.user, category=category, **serializer.validated_data
         )
         return Response(KnowledgeCategorySerializer(category).data)
-
-
-# --- Links ----------------------------------------------------------------------------------
-
-
-class _LinkViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Links are the provider's records: staff only (customers get 404)."""
-
-    model = ArticleTicketLink
-    kind = "ticket"
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.model.objects.none()
-        _staff_only(self.request.user)
-        links = self.model.objects.select_related("article", self.kind, "linked_by", "used_by")
-        params = self.request.query_params
-        if params.get("article"):
-            links = links.filter(article__reference=params["article"])
-        if params.get(self.kind):
-            links = links.filter(**{f"{self.kind}__reference": params[self.kind]})
-        if params.get("used_to_resolve") in ("1", "true", "True"):
-            links = links.filter(used_to_resolve=True)
-        return links
-
-    def _link(self, pk):
-        _staff_only(self.request.user)
-        link = self.model.objects.select_related("article", self.kind).filter(pk=pk).first()
-        if link is None:
-            raise Http404
-        return link
-
-    def _create(self, request, serializer_class, target_model, link_service):
-        _staff_only(request.user)
-        if not services.knowledge_may_link(request.user):
-            raise PermissionDenied
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        article = services.get_article_for(request.user, data["article"])
-        target = target_model.objects.visible_to(request.user).filter(reference=data[self.kind])
-        target = target.first()
-        if target is None:
-            raise serializers.ValidationError({self.kind: ["Unknown reference."]})
-        link, created = link_service(
-            actor=request.user,
-            article=article,
-            used_to_resolve=data["used_to_resolve"],
-            **{self.kind: target},
-        )
-        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(self.get_serializer(link).data, status=code)
-
-    def partial_update(self, request, pk=None):
-        link = self._link(pk)
-        serializer = LinkUsedSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        link = services.article_link_mark_used(
-            actor=request.user, link=link, used=serializer.validated_data["used_to_resolve"]
-        )
-        return Response(self.get_serializer(link).data)
-
-    def destroy(self, request, pk=None):
-        link = self._link(pk)
-        services.article_unlink(actor=request.user, link=link)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-LINK_FILTERS = [
-    OpenApiParameter("article", OpenApiTypes.STR, description="An article reference."),
-    OpenApiParameter("used_to_resolve", OpenApiTypes.BOOL),
-]
-
-
-class TicketLinkViewSet(_LinkViewSet):
-    serializer_class = TicketLinkSerializer
-    queryset = ArticleTicketLink.objects.none()
-    model, kind = ArticleTicketLink, "ticket"
-
-    @extend_schema(parameters=[*LINK_FILTERS, OpenApiParameter("ticket", OpenApiTypes.STR)])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(request=TicketLinkCreateSerializer, responses={201: TicketLinkSerializer})
-    def create(self, request):
-        return self._create(
-            request, TicketLinkCreateSerializer, Ticket, services.article_link_ticket
-        )
-
-    @extend_schema(request=LinkUsedSerializer, responses={200: TicketLinkSerializer})
-    def partial_update(self, request, pk=None):
-        return super().partial_update(request, pk)
-
-
-class ProblemLinkViewSet(_LinkViewSet):
-    serializer_class = ProblemLinkSerializer
-    queryset = ArticleProblemLink.objects.none()
-    model, kind = ArticleProblemLink, "problem"
-
-    @extend_schema(parameters=[*LINK_FILTERS, OpenApiParameter("problem", OpenApiTypes.STR)])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(request=ProblemLinkCreateSerializer, responses={201: ProblemLinkSerializer})
-    def create(self, request):
-        return self._create(
-            request, ProblemLinkCreateSerializer, Problem, services.article_link_problem
-        )
-
-    @extend_schema(request=LinkUsedSerializer, responses={200: ProblemLinkSerializer})
-    def partial_update(self, request, pk=None):
-        return super().partial_update(request, pk)
 
 
 # --- Search ---------------------------------------------------------------------------------

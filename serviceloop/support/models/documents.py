@@ -7,7 +7,11 @@ A *document* (``DOC-2026-0001``) holds its metadata: title, kind, owner, the cla
 
     draft → in review → approved → effective → obsolete
 
-The author never approves his own version. When a version becomes effective (on its
+The author never approves (or reviews) his own version, with one recorded exception: when
+nobody else in the organisation may approve (or review) it, as in a small provider whose one
+management-system owner sets ServiceLoop up, the author may sign it himself with a written
+reason, kept on the version (``approved_by_author``, ``approval_exception_reason``) and on
+the sign-off (``by_author``, ``exception_reason``). When a version becomes effective (on its
 effective date), the version that was effective until then becomes obsolete on that same
 date and is kept, marked as superseded. At most one version of a document is effective.
 
@@ -297,6 +301,12 @@ class DocumentVersion(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The recorded exception: the author approved his own version because nobody else in
+    # the organisation could (see services_document_signoffs).
+    approved_by_author = models.BooleanField(_("approved by its author"), default=False)
+    approval_exception_reason = models.TextField(
+        _("why the author approved it"), blank=True, max_length=2000
+    )
     effective_from = models.DateField(_("effective from"), null=True, blank=True)
     obsolete_from = models.DateField(_("obsolete from"), null=True, blank=True)
     obsolete_reason = models.CharField(
@@ -363,6 +373,9 @@ class DocumentSignoff(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=SignoffKind.choices)
     decision = models.CharField(_("decision"), max_length=20, choices=SignoffDecision.choices)
     comment = models.TextField(_("comment"), blank=True)
+    # The recorded exception: the version's author signed it because nobody else could.
+    by_author = models.BooleanField(_("by the version's author"), default=False)
+    exception_reason = models.TextField(_("why the author signed it"), blank=True, max_length=2000)
     signed_at = models.DateTimeField(_("signed"))
 
     class Meta:

@@ -4,7 +4,8 @@
 ``search_knowledge.forwards`` as the migration creates it (tests run without migrations).
 ``kb``: two live services (ERP for customer A, VPN for customer B), two categories, and
 ``kb.article(...)``, which writes an article through the services and, with ``publish=True``
-(the default), submits and publishes it as the team lead.
+(the default), submits and publishes it as the team lead; ``kb.services`` and ``kb.feedback``
+are the knowledge services (articles; readers' feedback).
 """
 
 import types
@@ -37,6 +38,7 @@ def knowledge_index(django_db_setup, django_db_blocker):
 def kb(people, knowledge_index):
     from serviceloop.portfolio.models import Service
     from serviceloop.support import services_knowledge as services
+    from serviceloop.support import services_knowledge_feedback as feedback
     from serviceloop.support.models import Audience, KnowledgeCategory
 
     erp = Service.objects.create(code="erp", name="ERP 企业资源计划", status="live")
@@ -66,5 +68,11 @@ def kb(people, knowledge_index):
         return created
 
     return types.SimpleNamespace(
-        erp=erp, vpn=vpn, devices=devices, network=network, article=article, services=services
+        erp=erp,
+        vpn=vpn,
+        devices=devices,
+        network=network,
+        article=article,
+        services=services,
+        feedback=feedback,
     )

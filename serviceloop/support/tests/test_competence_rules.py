@@ -181,7 +181,7 @@ def test_the_matrix_shows_levels_against_requirements_gaps_and_lapsed(people, sk
 
 
 def test_a_passed_session_raises_the_level_once_and_sets_the_expiry(people, skills):
-    course = skills.services.course_create(
+    course = skills.training.course_create(
         actor=people.owner,
         title="ITIL 4 基础培训",
         competence=skills.itil,
@@ -190,17 +190,17 @@ def test_a_passed_session_raises_the_level_once_and_sets_the_expiry(people, skil
     )
     give(skills, people, people.lead, skills.itil, 3)  # holds more than the course gives
     held_on = skills.today - 2 * DAY
-    session = skills.services.session_create(
+    session = skills.training.session_create(
         actor=people.owner,
         course=course,
         held_on=held_on,
         trainer=people.lead,
         attendees=[people.agent, people.lead, people.auditor],
     )
-    record = skills.services.attendance_record
+    record = skills.training.attendance_record
     with pytest.raises(ValidationError, match="marked as held"):
         record(actor=people.lead, session=session, person=people.agent, attended=True)
-    skills.services.session_transition(actor=people.owner, session=session, target="held")
+    skills.training.session_transition(actor=people.owner, session=session, target="held")
     with pytest.raises(PermissionDenied):
         record(actor=people.agent, session=session, person=people.agent, attended=True)
     with pytest.raises(ValidationError):
@@ -240,23 +240,23 @@ def test_a_passed_session_raises_the_level_once_and_sets_the_expiry(people, skil
     )
     assert not lead_row.level_raised  # level 3 already, no certification to renew
     with pytest.raises(ValidationError, match="stays held"):
-        skills.services.session_transition(actor=people.owner, session=session, target="planned")
+        skills.training.session_transition(actor=people.owner, session=session, target="planned")
 
 
 def test_a_pass_never_lowers_a_level(people, skills):
-    course = skills.services.course_create(
+    course = skills.training.course_create(
         actor=people.owner, title="网络基础", competence=skills.routing, raises_to_level=2
     )
     give(skills, people, people.agent, skills.routing, 4)
-    session = skills.services.session_create(
+    session = skills.training.session_create(
         actor=people.owner,
         course=course,
         held_on=skills.today,
         trainer_name="外部讲师",
         attendees=[people.agent],
     )
-    skills.services.session_transition(actor=people.owner, session=session, target="held")
-    row = skills.services.attendance_record(
+    skills.training.session_transition(actor=people.owner, session=session, target="held")
+    row = skills.training.attendance_record(
         actor=people.owner, session=session, person=people.agent, attended=True, result="pass"
     )
 
@@ -265,17 +265,17 @@ def test_a_pass_never_lowers_a_level(people, skills):
 
 
 def test_sessions_need_a_trainer_and_a_held_date_not_in_the_future(people, skills):
-    course = skills.services.course_create(actor=people.owner, title="沟通技巧")
+    course = skills.training.course_create(actor=people.owner, title="沟通技巧")
     with pytest.raises(ValidationError) as error:
-        skills.services.session_create(actor=people.owner, course=course, held_on=skills.today)
+        skills.training.session_create(actor=people.owner, course=course, held_on=skills.today)
     assert "trainer" in error.value.message_dict
-    future = skills.services.session_create(
+    future = skills.training.session_create(
         actor=people.owner, course=course, held_on=skills.today + DAY, trainer=people.lead
     )
     with pytest.raises(ValidationError, match="not before"):
-        skills.services.session_transition(actor=people.owner, session=future, target="held")
+        skills.training.session_transition(actor=people.owner, session=future, target="held")
     with pytest.raises(ValidationError):
-        skills.services.course_create(
+        skills.training.course_create(
             actor=people.owner, title="半配置", competence=skills.itil
         )  # a competence without the level a pass reaches
 
@@ -325,7 +325,7 @@ def test_expiry_is_reminded_exactly_once_per_record_and_date(
 
 
 def test_communication_records_move_the_next_due_date(people, skills):
-    services = skills.services
+    services = skills.communication
     item = services.communication_item_create(
         actor=people.owner,
         topic="月度服务报告",
@@ -362,7 +362,7 @@ def test_communication_records_move_the_next_due_date(people, skills):
 
 
 def test_communication_due_is_reminded_once_per_date(people, skills):
-    services = skills.services
+    services = skills.communication
     item = services.communication_item_create(
         actor=people.owner,
         topic="周例会",

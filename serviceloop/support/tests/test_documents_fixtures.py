@@ -61,7 +61,9 @@ def docs(people):
 def skills(people):
     from serviceloop.core.models import Team
     from serviceloop.desk.models import Category
+    from serviceloop.support import services_communication as communication
     from serviceloop.support import services_competence as services
+    from serviceloop.support import services_training as training
 
     owner = people.owner
     team = Team.objects.create(organisation=people.provider, name="二线运维 Infrastructure")
@@ -86,4 +88,6 @@ def skills(people):
         itil=itil,
         today=today,
         services=services,
+        training=training,
+        communication=communication,
     )

@@ -12,6 +12,7 @@ from serviceloop.core.models import AuditEvent
 from serviceloop.desk.services.problems import problem_create
 from serviceloop.desk.tests.factories import TicketFactory
 from serviceloop.support import services_knowledge as services
+from serviceloop.support import services_knowledge_links as link_services
 from serviceloop.support.models import ArticleTicketLink, Audience
 from serviceloop.support.queries_knowledge import knowledge_use_counts, knowledge_use_total
 
@@ -36,15 +37,17 @@ def problem(people):
 def test_linking_an_article_to_a_ticket_once_and_marking_it_used(people, kb, ticket):
     article = kb.article()
 
-    link, created = services.article_link_ticket(actor=people.agent, article=article, ticket=ticket)
-    again, created_again = services.article_link_ticket(
+    link, created = link_services.article_link_ticket(
+        actor=people.agent, article=article, ticket=ticket
+    )
+    again, created_again = link_services.article_link_ticket(
         actor=people.agent, article=article, ticket=ticket
     )
 
     assert created and not created_again and again.pk == link.pk
     assert not link.used_to_resolve and link.linked_by == people.agent
 
-    link = services.article_link_mark_used(actor=people.agent, link=link, used=True)
+    link = link_services.article_link_mark_used(actor=people.agent, link=link, used=True)
     assert link.used_to_resolve and link.used_at and link.used_by == people.agent
 
     verbs = list(
@@ -57,15 +60,15 @@ def test_linking_an_article_to_a_ticket_once_and_marking_it_used(people, kb, tic
 
 def test_a_used_link_is_evidence_and_is_not_removed(people, kb, ticket):
     article = kb.article()
-    link, _ = services.article_link_ticket(
+    link, _ = link_services.article_link_ticket(
         actor=people.agent, article=article, ticket=ticket, used_to_resolve=True
     )
 
     with pytest.raises(ValidationError):
-        services.article_unlink(actor=people.agent, link=link)
+        link_services.article_unlink(actor=people.agent, link=link)
 
-    services.article_link_mark_used(actor=people.agent, link=link, used=False)
-    services.article_unlink(actor=people.agent, link=link)
+    link_services.article_link_mark_used(actor=people.agent, link=link, used=False)
+    link_services.article_unlink(actor=people.agent, link=link)
     assert not ArticleTicketLink.objects.exists()
 
 
@@ -73,11 +76,11 @@ def test_only_staff_who_work_tickets_link_and_retired_articles_are_not_linked(pe
     article = kb.article()
     for user in (people.auditor, people.top, people.owner, people.a_manager):
         with pytest.raises(PermissionDenied):
-            services.article_link_ticket(actor=user, article=article, ticket=ticket)
+            link_services.article_link_ticket(actor=user, article=article, ticket=ticket)
 
     services.article_transition(actor=people.lead, article=article, target="retired")
     with pytest.raises(ValidationError):
-        services.article_link_ticket(actor=people.agent, article=article, ticket=ticket)
+        link_services.article_link_ticket(actor=people.agent, article=article, ticket=ticket)
 
 
 def test_knowledge_use_counts_the_links_marked_used_in_the_period(people, kb, ticket, problem):
@@ -85,16 +88,16 @@ def test_knowledge_use_counts_the_links_marked_used_in_the_period(people, kb, ti
     vpn = kb.article(title="VPN")
     other = TicketFactory(organisation=people.customer_a, requester=people.a_user)
     now = timezone.now()
-    a, _ = services.article_link_ticket(
+    a, _ = link_services.article_link_ticket(
         actor=people.agent, article=printer, ticket=ticket, used_to_resolve=True, now=now
     )
-    services.article_link_ticket(
+    link_services.article_link_ticket(
         actor=people.agent, article=printer, ticket=other, used_to_resolve=True, now=now - 48 * HOUR
     )
-    services.article_link_problem(
+    link_services.article_link_problem(
         actor=people.agent, article=printer, problem=problem, used_to_resolve=True, now=now
     )
-    services.article_link_ticket(
+    link_services.article_link_ticket(
         actor=people.agent, article=vpn, ticket=ticket, now=now
     )  # not used
 
@@ -106,7 +109,7 @@ def test_knowledge_use_counts_the_links_marked_used_in_the_period(people, kb, ti
     assert knowledge_use_total(now - 72 * HOUR, now + HOUR) == 3
     assert knowledge_use_counts(now + HOUR, now + 2 * HOUR) == []
 
-    services.article_link_mark_used(actor=people.agent, link=a, used=False)
+    link_services.article_link_mark_used(actor=people.agent, link=a, used=False)
     assert knowledge_use_total(now - HOUR, now + HOUR) == 1
 
 
@@ -131,7 +134,7 @@ def test_the_article_page_links_tickets_and_problems_by_reference(
 
 def test_the_ticket_page_shows_its_knowledge_panel_to_staff_only(people, kb, ticket, client_for):
     article = kb.article()
-    services.article_link_ticket(
+    link_services.article_link_ticket(
         actor=people.agent, article=article, ticket=ticket, used_to_resolve=True
     )
     url = reverse("ticket_detail", args=[ticket.reference])
@@ -186,7 +189,7 @@ def test_link_writes_are_refused_to_read_only_staff_and_hidden_from_customers(
     people, kb, ticket, client_for
 ):
     article = kb.article()
-    link, _ = services.article_link_ticket(actor=people.agent, article=article, ticket=ticket)
+    link, _ = link_services.article_link_ticket(actor=people.agent, article=article, ticket=ticket)
     link_url = reverse("knowledge_ticket_link", args=[ticket.reference])
     used_url = reverse("knowledge_link_used", args=["ticket", link.pk])
 

@@ -89,8 +89,8 @@ def test_the_list_reads_a_fixed_number_of_queries(
 
 def test_the_article_page_shows_versions_and_feedback(people, kb, articles, client_for):
     article = articles["public"]
-    kb.services.article_feedback_give(actor=people.a_user, article=article, helpful=True)
-    kb.services.article_feedback_give(
+    kb.feedback.article_feedback_give(actor=people.a_user, article=article, helpful=True)
+    kb.feedback.article_feedback_give(
         actor=people.b_user, article=article, helpful=False, comment="图片看不清"
     )
     kb.services.article_update(actor=people.lead, article=article, title="打印机故障排除 v2")

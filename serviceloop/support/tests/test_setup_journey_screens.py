@@ -1,6 +1,7 @@
 """What the set-up journey on an empty organisation (issue 7) found in the support screens:
-the author of a version in review is told who approves it (or that nobody can yet), and a
-new training session with no course yet says where to add one."""
+the author of a version in review is told who approves it (a lone owner approves it himself,
+as a recorded exception), and a new training session with no course yet says where to add
+one."""
 
 import re
 
@@ -64,7 +65,7 @@ def test_named_approvers_are_the_ones_the_author_waits_for(people, client_for):
     )
 
 
-def test_a_lone_owner_is_told_that_nobody_can_approve_yet(db, client_for):
+def test_a_lone_owner_may_approve_as_a_recorded_exception_instead_of_waiting(db, client_for):
     OrganisationFactory(provider=True)
     owner = UserFactory(username="owner", role=Role.SYSTEM_OWNER, language="en")
     UserFactory(username="agent", role=Role.AGENT)  # staff, but may not approve documents
@@ -74,8 +75,9 @@ def test_a_lone_owner_is_told_that_nobody_can_approve_yet(db, client_for):
     html = version_page(client_for(owner), document, version).content.decode()
 
     assert list(approvers_besides_author(version)) == []
-    assert "nobody else may approve documents yet" in author_note(html)
-    assert 'alert-warning small" data-testid="author-cannot-approve"' in html
+    # nobody else may approve: no note to wait, the approve form asks him why instead
+    assert author_note(html) == ""
+    assert 'data-testid="approve-form"' in html and 'data-testid="self-approval-hint"' in html
 
 
 def test_no_note_outside_review(people, client_for):
@@ -90,7 +92,7 @@ def test_no_note_outside_review(people, client_for):
 
 
 def test_a_new_session_without_any_course_says_where_to_add_one(people, client_for):
-    from serviceloop.support.services_competence import course_create
+    from serviceloop.support.services_training import course_create
 
     client = client_for(people.owner)
     empty = client.get(reverse("training_session_new"))
