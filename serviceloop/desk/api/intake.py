@@ -20,7 +20,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from serviceloop.desk.api.tickets import ApiErrorSerializer
+from serviceloop.desk.api.preconditions import ApiErrorSerializer
 from serviceloop.desk.intake_alerts import MAX_BODY_BYTES, PARSERS, MalformedAlert, intake_receive
 from serviceloop.desk.models import IntakeSource, IntakeToken
 from serviceloop.desk.services.intake_tokens import intake_token_touch

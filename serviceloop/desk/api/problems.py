@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from serviceloop.core.models import User
 from serviceloop.core.roles import Capability
-from serviceloop.desk.api.tickets import PreconditionFailed, expected_version
+from serviceloop.desk.api.preconditions import PreconditionFailed, expected_version
 from serviceloop.desk.models import Category, Problem, ProblemStatus, Ticket
 from serviceloop.desk.services import problems as services
 

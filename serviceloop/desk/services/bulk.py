@@ -8,11 +8,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
+from serviceloop.desk.confidential import ticket_cleared
 from serviceloop.desk.lifecycle import AGENT, Status
 from serviceloop.desk.models import LinkKind, SavedView, Ticket
 from serviceloop.desk.permissions import ticket_role
 from serviceloop.desk.services.relations import ticket_link
-from serviceloop.desk.services.tickets import StaleTicket, ticket_assign, ticket_transition
+from serviceloop.desk.services.ticket_assignment import ticket_assign
+from serviceloop.desk.services.ticket_transitions import ticket_transition
+from serviceloop.desk.services.ticket_writes import StaleTicket, ticket_lock
 
 
 @dataclass
@@ -48,9 +51,36 @@ def tickets_bulk(
     return result
 
 
+def _merge_clearance_check(duplicates, into: Ticket) -> None:
+    """A confidential ticket's work goes on where it is merged: only into a confidential
+    ticket, and one whose agent is cleared for it (``ValidationError`` otherwise). ``into``
+    as locked by the merge."""
+    for duplicate in duplicates:
+        if not duplicate.confidential:
+            continue
+        if not into.confidential:
+            raise ValidationError(
+                _(
+                    "%(ref)s is confidential: merge it only into another confidential ticket, "
+                    "never into one that people not cleared for it can see."
+                )
+                % {"ref": duplicate.reference}
+            )
+        if into.assignee is not None and not ticket_cleared(duplicate, into.assignee):
+            raise ValidationError(
+                _(
+                    "%(agent)s, who works %(into)s, is not cleared to see the confidential "
+                    "ticket %(ref)s: reassign %(into)s first, or do not merge."
+                )
+                % {"agent": into.assignee, "into": into.reference, "ref": duplicate.reference}
+            )
+
+
 def tickets_merge(*, actor, duplicates, into: Ticket) -> list[Ticket]:
     """Merge duplicates into one ticket: each is linked "duplicate of" it, its requester
-    becomes a watcher of it, and it is cancelled with a note pointing there. All or nothing."""
+    becomes a watcher of it, and it is cancelled with a note pointing there. All or nothing.
+    A confidential duplicate goes only into a confidential ticket whose agent is cleared for
+    it (``_merge_clearance_check``)."""
     duplicates = [t for t in duplicates if t.pk != into.pk]
     if not duplicates:
         raise ValidationError(_("Choose at least one other ticket to merge."))
@@ -59,6 +89,14 @@ def tickets_merge(*, actor, duplicates, into: Ticket) -> list[Ticket]:
     if not into.is_open:
         raise ValidationError(_("Merge into an open ticket."))
     with transaction.atomic():
+        # read afresh under lock: an assignment or a confidentiality change meanwhile counts
+        into = ticket_lock(into, None)
+        _merge_clearance_check(
+            Ticket.objects.filter(pk__in=[t.pk for t in duplicates]).only(
+                "pk", "reference", "confidential"
+            ),
+            into,
+        )
         for duplicate in duplicates:
             ticket_link(actor=actor, source=duplicate, target=into, kind=LinkKind.DUPLICATE_OF)
             if duplicate.requester_id != into.requester_id:

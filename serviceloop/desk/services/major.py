@@ -18,7 +18,7 @@ from serviceloop.desk.models import (
     TicketEvent,
 )
 from serviceloop.desk.permissions import ticket_role
-from serviceloop.desk.services.tickets import ticket_lock, ticket_save_with_sla
+from serviceloop.desk.services.ticket_writes import ticket_lock, ticket_save_with_sla
 
 
 def _recipients(ticket: Ticket, audience: str) -> list[User]:

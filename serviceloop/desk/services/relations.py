@@ -1,5 +1,10 @@
-"""Watchers, links between tickets, attachments and the customer's rating."""
+"""Watchers, links between tickets, attachments and the customer's rating (with the signed
+links that let a requester rate a resolution without signing in)."""
 
+import datetime
+
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -129,3 +134,32 @@ def ticket_rate(*, actor, ticket: Ticket, score: int, comment: str = "", now=Non
         )
         audit_record(actor=actor, verb="ticket.rated", obj=ticket, payload={"score": [old, score]})
     return ticket
+
+
+RATING_SALT = "serviceloop.desk.rating"
+RATING_MAX_AGE = datetime.timedelta(days=30)
+
+
+def rating_token(ticket: Ticket) -> str:
+    """A signed token that lets the requester rate this ticket without signing in."""
+    return signing.dumps({"t": ticket.pk, "u": ticket.requester_id}, salt=RATING_SALT)
+
+
+def rating_links(ticket: Ticket) -> list[tuple[int, str]]:
+    """The one-click rating links (score, URL) of the resolution message to the requester."""
+    token = rating_token(ticket)
+    return [
+        (score, f"{settings.SITE_URL}/desk/rate/{token}/?score={score}") for score in range(1, 6)
+    ]
+
+
+def ticket_from_rating_token(token: str) -> Ticket | None:
+    """The ticket a rating token is for, if it is genuine, not expired and its requester
+    unchanged; else None."""
+    try:
+        value = signing.loads(token, salt=RATING_SALT, max_age=RATING_MAX_AGE)
+        return Ticket.objects.select_related("requester").get(
+            pk=value["t"], requester_id=value["u"]
+        )
+    except (signing.BadSignature, Ticket.DoesNotExist, KeyError, TypeError):
+        return None

@@ -4,16 +4,25 @@ its escalation) once per ticket and target.
 The periodic task calls ``sla_alerts_run``. Claiming an alert is an INSERT into ``SlaAlert``
 under a unique constraint, so with several workers only the one whose insert succeeds acts.
 A warning due time that moves (a pause, a priority change) gets a new warning.
+
+A breach that reassigns runs the same assignment checks as a person assigning
+(``services.assignment``): a confidential ticket never goes to someone not cleared for it,
+and a competence rule on "block" is never bypassed (``_escalation_for``).
 """
 
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from serviceloop.core.audit import audit_record
+from serviceloop.core.models import User
 from serviceloop.desk.confidential import ticket_notify
 from serviceloop.desk.lifecycle import OPEN_STATUSES
 from serviceloop.desk.models import EscalationAction, EventKind, SlaAlert, Ticket, TicketEvent
+from serviceloop.desk.services.assignment import assignment_warnings, team_next_agent_checked
 from serviceloop.desk.sla import ticket_sla_refresh
 
 RAISE = {"P4": "P3", "P3": "P2", "P2": "P1", "P1": "P1"}
@@ -88,17 +97,61 @@ def _warn(ticket: Ticket, target: str, due_at) -> None:
         )
 
 
+@dataclass
+class Escalation:
+    """Whom a breach reassigns a ticket to, and why (``outcome``): ``lead`` (the team lead
+    took it), ``agent`` (the lead was refused: the next agent in turn took it) or
+    ``lead_notified`` (everyone was refused: the ticket stays, the lead is told)."""
+
+    outcome: str
+    agent: User | None = None
+    warnings: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # the refusals met, translated
+
+    def as_payload(self) -> dict:
+        return {"outcome": self.outcome, "warnings": self.warnings, "refused": self.refused}
+
+
+def _escalation_for(ticket: Ticket, lead: User) -> Escalation:
+    """Whom the breach of ``ticket`` (locked) reassigns it to: its team lead unless an
+    assignment check refuses him (clearance for a confidential ticket, the hook point's
+    checks such as competence on "block"), else the next agent of the team in turn whom no
+    check refuses, never the agent who holds it; else nobody."""
+    refused: list[str] = []
+    try:
+        warnings = assignment_warnings(assignee=lead, category=ticket.category, ticket=ticket)
+    except ValidationError as refusal:
+        refused.extend(refusal.messages)
+    else:
+        return Escalation("lead", lead, warnings)
+    agent, warnings = team_next_agent_checked(
+        ticket.team,
+        category=ticket.category,
+        ticket=ticket,
+        exclude={lead.pk, ticket.assignee_id},
+        refused=refused,
+    )
+    if agent is None:
+        return Escalation("lead_notified", refused=refused)
+    return Escalation("agent", agent, warnings, refused)
+
+
 def _breach(ticket: Ticket, target: str, due_at, now) -> None:
-    """Notify the assignee and the team lead; then, per the policy version, reassign to the
-    lead or raise the priority one step (which re-targets the SLA from creation)."""
+    """Notify the assignee and the team lead; then, per the policy version, reassign (to the
+    lead, or the next agent in turn the assignment checks allow: ``_escalation_for``) or
+    raise the priority one step (which re-targets the SLA from creation). A reassignment
+    nobody may take leaves the ticket where it is and says why in its history, the audit
+    row and the lead's message; a warning about the new agent is kept on the assignment's
+    history row."""
     action = ticket.sla_version.escalation if ticket.sla_version else EscalationAction.NOTIFY
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
-            .select_related("team__lead", "assignee", "sla_version__calendar")
+            .select_related("team__lead", "assignee", "sla_version__calendar", "category")
             .get(pk=ticket.pk)
         )
         taken = {}
+        escalation = None
         recipients = _people_to_tell(ticket)  # before a reassignment: the agent losing it too
         lead = ticket.team.lead if ticket.team else None
         if (
@@ -106,16 +159,19 @@ def _breach(ticket: Ticket, target: str, due_at, now) -> None:
             and lead is not None
             and ticket.assignee_id != lead.pk
         ):
+            escalation = _escalation_for(ticket, lead)
+        if escalation is not None and escalation.agent is not None:
+            extra = {"warnings": escalation.warnings} if escalation.warnings else {}
             TicketEvent.objects.create(
                 ticket=ticket,
                 kind=EventKind.ASSIGNED,
                 at=now,
                 from_value=str(ticket.assignee_id or ""),
-                to_value=str(lead.pk),
-                payload={"reason": "sla breach"},
+                to_value=str(escalation.agent.pk),
+                payload={"reason": "sla breach", "team": ticket.team_id, **extra},
             )
-            taken["assignee"] = [ticket.assignee_id, lead.pk]
-            ticket.assignee = lead
+            taken["assignee"] = [ticket.assignee_id, escalation.agent.pk]
+            ticket.assignee = escalation.agent
         elif (
             action == EscalationAction.RAISE_PRIORITY and RAISE[ticket.priority] != ticket.priority
         ):
@@ -130,27 +186,33 @@ def _breach(ticket: Ticket, target: str, due_at, now) -> None:
             )
             taken["priority"] = [ticket.priority, new]
             ticket.priority = new
+        sla_payload = {"due_at": due_at.isoformat(), "action": action}
+        if escalation is not None:
+            sla_payload.update(escalation=escalation.outcome, refused=escalation.refused)
         TicketEvent.objects.create(
             ticket=ticket,
             kind=EventKind.SLA,
             at=now,
             to_value=f"{target}_breached",
-            payload={"due_at": due_at.isoformat(), "action": action},
+            payload=sla_payload,
         )
         taken["sla"] = ticket_sla_refresh(ticket, now=now)
         ticket.updated_at = now
         ticket.version = F("version") + 1
         ticket.save()
         ticket.refresh_from_db(fields=["version"])
-        audit_record(
-            actor=None,
-            verb="ticket.sla_breach",
-            obj=ticket,
-            payload={"target": target, "due_at": due_at, "action": action, "changes": taken},
-        )
+        audit = {"target": target, "due_at": due_at, "action": action, "changes": taken}
+        if escalation is not None:
+            audit["escalation"] = escalation.as_payload()
+        audit_record(actor=None, verb="ticket.sla_breach", obj=ticket, payload=audit)
         ticket_notify(
             ticket=ticket,
             recipients=[*recipients, *(p for p in _people_to_tell(ticket) if p not in recipients)],
             kind="sla_breach",
-            context={"target": target, "due_at": due_at, "action": action},
+            context={
+                "target": target,
+                "due_at": due_at,
+                "action": action,
+                "escalation": escalation.outcome if escalation else "",
+            },
         )

@@ -3,11 +3,27 @@
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from serviceloop.desk.lifecycle import Status
 
 register = template.Library()
+
+# Why a history row assigned or unassigned the ticket (``payload["reason"]``).
+ASSIGNMENT_REASONS = {
+    "sla breach": gettext_lazy("SLA breach escalation."),
+    "not cleared": gettext_lazy(
+        "Taken from an agent who is not cleared for this confidential ticket."
+    ),
+}
+# What a breach's reassignment came to (``payload["escalation"]`` of the SLA row).
+ESCALATION_OUTCOMES = {
+    "lead": gettext_lazy("Reassigned to the team lead."),
+    "agent": gettext_lazy("The team lead may not take it: reassigned to the next agent in turn."),
+    "lead_notified": gettext_lazy(
+        "Not reassigned: no agent of the team may take it; the team lead was told."
+    ),
+}
 
 
 @register.filter
@@ -17,6 +33,24 @@ def status_label(value: str) -> str:
         return Status(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def event_notes(event) -> list[str]:
+    """The staff's lines under a history row: why an assignment was made or undone, the
+    warnings of the assignment checks (as they were given, in the language of the moment),
+    and what a breach's reassignment came to with the refusals behind it."""
+    payload = event.payload or {}
+    notes = []
+    reason = ASSIGNMENT_REASONS.get(payload.get("reason"))
+    if reason:
+        notes.append(str(reason))
+    outcome = ESCALATION_OUTCOMES.get(payload.get("escalation"))
+    if outcome:
+        notes.append(str(outcome))
+    notes += [str(text) for text in payload.get("refused") or ()]
+    notes += [str(text) for text in payload.get("warnings") or ()]
+    return notes
 
 
 @register.filter

@@ -9,10 +9,12 @@ controlled documents, asks everyone to read and acknowledge the policy, and reco
 training session. Every step is checked on the Chinese text the page shows and on the
 records and audit rows it wrote.
 
-A document's author never approves his own version and nobody else may approve yet: the
-owner is told so; top management's account is then added (as an administrator would: the
-owner may not add people), and top management approves both documents in a second browser
-window. Messages the catalogue may not translate yet are matched through it (``translated``).
+The owner is alone at first: nobody else may approve documents, so he approves the policy
+himself as a recorded exception, with his reason (the version carries the badge, the audit
+row the reason). Top management's account is then added (as an administrator would: the
+owner may not add people); from then on the author's own approval is refused, and top
+management approves the SLA template in a second browser window. Messages the catalogue may
+not translate yet are matched through it (``translated``).
 """
 
 import datetime
@@ -27,11 +29,12 @@ from serviceloop.core.tests.factories import PASSWORD, UserFactory
 
 # The answers of the gap analysis: maturity 3 ("defined") unless listed here.
 LOW_MATURITY = {"4.3": "1", "5.2.1": "1", "7.3": "0", "7.2": "1", "8.3.3": "2"}
-NOBODY_ELSE = (
-    "You wrote this version, so someone else approves it, and nobody else may approve "
-    "documents yet: ask an administrator to add top management or another "
-    "management-system owner."
+SELF_APPROVAL_HINT = (
+    "You wrote this version and nobody else in your organisation may approve documents, so "
+    "you may approve it yourself as a recorded exception. Say why; once someone else may "
+    "approve documents, they approve it instead."
 )
+LONE_REASON = "本组织目前只有管理体系负责人一人，由其批准并在管理评审中复核。"
 GAPS_TO_PLAN = ["4.3", "5.2.1", "7.3"]  # the three worst, in rank order (scores 6, 6, 5)
 
 
@@ -90,6 +93,8 @@ def test_the_owner_sets_up_the_management_system_in_chinese(empty_organisation, 
         clauses="5.2",
         body="<h2>方针</h2><p>我们承诺满足客户和法规要求，并持续改进服务管理体系。</p>",
     )
+    # top management joins (an administrator adds the account): it approves from now on
+    UserFactory(username="ceo", display_name="王总", role=Role.TOP_MANAGEMENT)
     publish_document(
         page,
         new_context,
@@ -260,7 +265,9 @@ def plan_gaps(page: Page, owner, assessment) -> None:
 
 
 def publish_document(page: Page, new_context, *, title, kind, clauses, body):
-    """The owner writes and submits the document; top management approves it; in force."""
+    """The owner writes and submits the document and it comes into force: approved by the
+    owner himself while nobody else may approve (a recorded exception), else by top
+    management."""
     from serviceloop.core.models import User
     from serviceloop.support.models import Document
 
@@ -277,31 +284,36 @@ def publish_document(page: Page, new_context, *, title, kind, clauses, body):
     page.get_by_role("link", name="打开版本 1").click()
     page.locator("[data-move=in_review]").click()
     expect(flash(page)).to_contain_text("版本 1 现为“审核中”")
-    # the author never approves his own version, and is told who does
-    expect(page.get_by_test_id("approve-form")).to_have_count(0)
-    note = page.get_by_test_id("author-cannot-approve")
-    if not User.objects.filter(username="ceo").exists():
-        # nobody else may approve yet: the owner asks for top management's account, which
-        # an administrator adds (the owner may not add people)
-        expect(note).to_contain_text(translated(NOBODY_ELSE, "zh-hans"))
-        UserFactory(username="ceo", display_name="王总", role=Role.TOP_MANAGEMENT)
-        page.reload()
-    expect(note).to_contain_text("王总")
-
-    ceo_page = new_context().new_page()
-    sign_in(ceo_page, "ceo", PASSWORD)
-    ceo_page.goto(page.url)
-    expect(ceo_page.get_by_test_id("signoffs")).to_contain_text("一个批准")
-    ceo_page.get_by_test_id("approve-form").locator("button").click()
-    expect(flash(ceo_page)).to_contain_text("版本 1 现为“已生效”")
-    ceo_page.context.close()
+    alone = not User.objects.filter(username="ceo").exists()
+    if alone:
+        # nobody else may approve: the owner may, with a reason, as a recorded exception
+        expect(page.get_by_test_id("self-approval-hint")).to_contain_text(
+            translated(SELF_APPROVAL_HINT, "zh-hans")
+        )
+        page.locator("#approve-exception-reason").fill(LONE_REASON)
+        page.get_by_test_id("approve-form").locator("[data-move=approved]").click()
+        expect(flash(page)).to_contain_text("版本 1 现为“已生效”")
+        expect(page.get_by_test_id("approved-by-author")).to_contain_text(LONE_REASON)
+    else:
+        # someone else may approve now: the author may not, and is told who does
+        expect(page.get_by_test_id("approve-form")).to_have_count(0)
+        expect(page.get_by_test_id("author-cannot-approve")).to_contain_text("王总")
+        ceo_page = new_context().new_page()
+        sign_in(ceo_page, "ceo", PASSWORD)
+        ceo_page.goto(page.url)
+        expect(ceo_page.get_by_test_id("signoffs")).to_contain_text("一个批准")
+        ceo_page.get_by_test_id("approve-form").locator("button").click()
+        expect(flash(ceo_page)).to_contain_text("版本 1 现为“已生效”")
+        ceo_page.context.close()
 
     document.refresh_from_db()
     version = document.effective_version
     assert document.status == "effective"
     assert version.number == 1
-    assert version.approved_by.username == "ceo"
     assert version.author.username == "owner"
+    assert version.approved_by.username == ("owner" if alone else "ceo")
+    assert version.approved_by_author is alone
+    assert version.approval_exception_reason == (LONE_REASON if alone else "")
     assert version.effective_from == timezone.localdate()
     assert audit_verbs(document) == [
         "document.created",
