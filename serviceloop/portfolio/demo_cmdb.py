@@ -21,10 +21,9 @@ from serviceloop.portfolio.models import (
     Service,
     ServiceComponent,
 )
+from serviceloop.portfolio.services_assets import asset_create, asset_transition
 from serviceloop.portfolio.services_catalogue import component_add
 from serviceloop.portfolio.services_cmdb import (
-    asset_create,
-    asset_transition,
     ci_create,
     ci_transition,
     ci_type_create,

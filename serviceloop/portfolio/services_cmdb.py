@@ -1,19 +1,17 @@
-"""Every write of the CMDB: configuration item types, items, their relations and assets.
+"""Every write of the CMDB but the assets: configuration item types, items and their
+relations. (Assets: ``services_assets``; what both do the same way: ``cmdb_writes``.)
 
 Each service checks the actor's right, validates (ValidationError with translated messages,
 nothing written), writes the change and one audit row in one transaction. An item's history
 is its audit rows (``object_type="portfolio.configurationitem"``); relation changes are
-recorded on the relation's source item, asset changes on the asset.
+recorded on the relation's source item.
 """
 
-import datetime
 import re
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
@@ -21,17 +19,23 @@ from serviceloop.core.models import Organisation, OrganisationKind, User
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.roles import Capability
 from serviceloop.portfolio import ci_attributes
-from serviceloop.portfolio.lifecycle import ASSET_MOVES, CI_MOVES, move_for, moves_from
+from serviceloop.portfolio.cmdb_writes import (
+    DESCRIPTION_LIMIT,
+    TEXT_LIMITS,
+    audit_value,
+    check_version,
+    clean_text,
+    require_cmdb_writer,
+)
+from serviceloop.portfolio.lifecycle import CI_MOVES, move_for, moves_from
 from serviceloop.portfolio.models import (
-    Asset,
-    AssetStatus,
     CiRelation,
     CiStatus,
     CiType,
     ConfigurationItem,
     RelationKind,
 )
-from serviceloop.portfolio.permissions import can_write_ci_types, can_write_cmdb
+from serviceloop.portfolio.permissions import can_write_ci_types
 
 CI_FIELDS = (
     "name",
@@ -45,53 +49,6 @@ CI_FIELDS = (
     "organisation",
 )
 TYPE_FIELDS = ("code", "name", "description", "attributes", "is_active")
-ASSET_FIELDS = (
-    "name",
-    "tag",
-    "purchase_date",
-    "cost",
-    "currency",
-    "supplier",
-    "warranty_end",
-    "depreciation_months",
-    "note",
-)
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-TEXT_LIMITS = {"name": 200, "location": 200, "supplier": 200, "version_label": 80, "tag": 120}
-DESCRIPTION_LIMIT = 20_000
-
-
-def _require_cmdb_writer(actor) -> None:
-    if actor is not None and not can_write_cmdb(actor):
-        raise PermissionDenied
-
-
-def _audit_value(value):
-    if isinstance(value, ConfigurationItem | Asset):
-        return value.reference
-    if isinstance(value, CiType):
-        return value.code
-    if isinstance(value, User):
-        return value.get_username()
-    if isinstance(value, Organisation):
-        return value.short_name or value.name
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
-
-
-def _text(value, field: str, errors: dict, *, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[field] = _("Enter text.")
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors[field] = _("Keep it under %(n)d characters.") % {"n": limit}
-    return value
 
 
 # --- Types ---------------------------------------------------------------------------------
@@ -100,21 +57,21 @@ def _text(value, field: str, errors: dict, *, limit: int) -> str:
 def _clean_type(fields: dict, errors: dict, *, instance: CiType | None) -> dict:
     cleaned = {}
     if "code" in fields:
-        code = _text(fields["code"], "code", errors, limit=40).lower()
+        code = clean_text(fields["code"], "code", errors, limit=40).lower()
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", code or ""):
             errors["code"] = _("Use lower-case letters, digits, hyphens and underscores.")
         elif CiType.objects.filter(code=code).exclude(pk=getattr(instance, "pk", None)).exists():
             errors["code"] = _("Another type has this code.")
         cleaned["code"] = code
     if "name" in fields:
-        name = _text(fields["name"], "name", errors, limit=120)
+        name = clean_text(fields["name"], "name", errors, limit=120)
         if not name:
             errors["name"] = _("Give the type a name.")
         elif CiType.objects.filter(name=name).exclude(pk=getattr(instance, "pk", None)).exists():
             errors["name"] = _("Another type has this name.")
         cleaned["name"] = name
     if "description" in fields:
-        cleaned["description"] = _text(
+        cleaned["description"] = clean_text(
             fields["description"], "description", errors, limit=DESCRIPTION_LIMIT
         )
     if "attributes" in fields:
@@ -167,7 +124,7 @@ def ci_type_update(*, actor, ci_type: CiType, expected_version=None, **fields) -
         raise ValidationError(errors)
     with transaction.atomic():
         current = CiType.objects.select_for_update(of=("self",)).get(pk=ci_type.pk)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         changes = {
             name: [getattr(current, name), value]
             for name, value in cleaned.items()
@@ -184,14 +141,6 @@ def ci_type_update(*, actor, ci_type: CiType, expected_version=None, **fields) -
     return current
 
 
-def _check_version(current, expected_version) -> None:
-    if expected_version is not None and current.version != int(expected_version):
-        raise ValidationError(
-            _("Someone else changed this record meanwhile; check it and try again."),
-            code="stale",
-        )
-
-
 # --- Configuration items -------------------------------------------------------------------
 
 
@@ -205,11 +154,11 @@ def clean_ci_fields(
     cleaned: dict = {}
     for name in ("name", "location", "supplier", "version_label"):
         if name in fields:
-            cleaned[name] = _text(fields[name], name, errors, limit=TEXT_LIMITS[name])
+            cleaned[name] = clean_text(fields[name], name, errors, limit=TEXT_LIMITS[name])
     if "name" in cleaned and not cleaned["name"] and "name" not in errors:
         errors["name"] = _("Give the item a name.")
     if "description" in fields:
-        cleaned["description"] = _text(
+        cleaned["description"] = clean_text(
             fields["description"], "description", errors, limit=DESCRIPTION_LIMIT
         )
     ci_type = fields.get("ci_type", instance.ci_type if instance else None)
@@ -274,7 +223,7 @@ def _item_payload(item: ConfigurationItem) -> dict:
     return {
         "reference": item.reference,
         "status": item.status,
-        **{name: _audit_value(getattr(item, name)) for name in CI_FIELDS},
+        **{name: audit_value(getattr(item, name)) for name in CI_FIELDS},
     }
 
 
@@ -293,7 +242,7 @@ def ci_create(
     organisation: Organisation | None = None,
 ) -> ConfigurationItem:
     """Record a configuration item (reference ``CI-YYYY-NNNNNN``), planned unless told."""
-    _require_cmdb_writer(actor)
+    require_cmdb_writer(actor)
     cleaned, errors = clean_ci_fields(
         {
             "name": name,
@@ -323,7 +272,7 @@ def _locked_item(item: ConfigurationItem, expected_version) -> ConfigurationItem
         .select_related("ci_type")
         .get(pk=item.pk)
     )
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     return current
 
 
@@ -338,7 +287,7 @@ def ci_update(
 ) -> ConfigurationItem:
     """Change an item's details; one audit row with ``{field: [old, new]}`` (nothing when
     nothing changed). A retired item keeps its record as it was."""
-    _require_cmdb_writer(actor)
+    require_cmdb_writer(actor)
     unknown = set(fields) - set(CI_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -351,7 +300,7 @@ def ci_update(
             _raise(errors)
         before = {name: getattr(current, name) for name in cleaned}
         changes = {
-            name: [_audit_value(before[name]), _audit_value(value)]
+            name: [audit_value(before[name]), audit_value(value)]
             for name, value in cleaned.items()
             if before[name] != value
         }
@@ -372,7 +321,7 @@ def ci_transition(
     *, actor, item: ConfigurationItem, target: str, expected_version=None
 ) -> ConfigurationItem:
     """Move the item along its declared lifecycle (planned → active ⇄ maintenance → retired)."""
-    _require_cmdb_writer(actor)
+    require_cmdb_writer(actor)
     with transaction.atomic():
         current = _locked_item(item, expected_version)
         move = move_for(CI_MOVES, current.status, target)
@@ -412,11 +361,11 @@ def relation_add(
     """Relate two items: ``source <kind> target`` (e.g. app depends-on database). No relation
     of an item to itself, no duplicate; connected-to is symmetric, so B connected-to A is a
     duplicate of A connected-to B. Audited on the source item."""
-    _require_cmdb_writer(actor)
+    require_cmdb_writer(actor)
     errors: dict = {}
     if kind not in RelationKind.values:
         errors["kind"] = _("Choose a valid relation.")
-    note = _text(note, "note", errors, limit=200)
+    note = clean_text(note, "note", errors, limit=200)
     if source.pk == target.pk:
         errors["target"] = _("An item cannot be related to itself.")
     if errors:
@@ -450,245 +399,10 @@ def relation_add(
 
 def relation_remove(*, actor, relation: CiRelation) -> None:
     """Remove a relation (the audit row on its source item keeps the fact it existed)."""
-    _require_cmdb_writer(actor)
+    require_cmdb_writer(actor)
     with transaction.atomic():
         source = relation.source
         payload = {"kind": relation.kind, "target": relation.target.reference}
         deleted, _count = CiRelation.objects.filter(pk=relation.pk).delete()
         if deleted:
             audit_record(actor=actor, verb="ci.relation_removed", obj=source, payload=payload)
-
-
-# --- Assets --------------------------------------------------------------------------------
-
-
-def _clean_asset(fields: dict, errors: dict) -> dict:
-    cleaned: dict = {}
-    for name in ("name", "tag", "supplier"):
-        if name in fields:
-            cleaned[name] = _text(fields[name], name, errors, limit=TEXT_LIMITS[name])
-    if "name" in cleaned and not cleaned["name"] and "name" not in errors:
-        errors["name"] = _("Give the asset a name.")
-    if "note" in fields:
-        cleaned["note"] = _text(fields["note"], "note", errors, limit=DESCRIPTION_LIMIT)
-    for name in ("purchase_date", "warranty_end"):
-        if name in fields:
-            value = fields[name]
-            if value is not None and not isinstance(value, datetime.date):
-                errors[name] = _("Enter a date as YYYY-MM-DD.")
-            cleaned[name] = value
-    if "cost" in fields:
-        cost = fields["cost"]
-        if cost is not None:
-            try:
-                cost = Decimal(str(cost)).quantize(Decimal("0.01"))
-            except ArithmeticError:
-                errors["cost"] = _("Enter an amount.")
-                cost = None
-            else:
-                if not cost.is_finite() or cost < 0 or cost >= Decimal("1e12"):
-                    errors["cost"] = _("Enter an amount of zero or more.")
-        cleaned["cost"] = cost
-    if "currency" in fields:
-        currency = _text(fields["currency"] or "", "currency", errors, limit=3).upper()
-        if not CURRENCY.match(currency):
-            errors["currency"] = _("Use a three-letter currency code such as CNY.")
-        cleaned["currency"] = currency
-    if "depreciation_months" in fields:
-        months = fields["depreciation_months"]
-        if months is not None and (
-            isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 600
-        ):
-            errors["depreciation_months"] = _("Enter a number of months from 1 to 600.")
-        cleaned["depreciation_months"] = months
-    return cleaned
-
-
-def _check_asset_dates(asset: Asset, errors: dict) -> None:
-    if asset.purchase_date and asset.warranty_end and asset.warranty_end < asset.purchase_date:
-        errors["warranty_end"] = _("The warranty cannot end before the purchase.")
-
-
-def _asset_payload(asset: Asset) -> dict:
-    return {
-        "reference": asset.reference,
-        "status": asset.status,
-        "configuration_item": _audit_value(asset.configuration_item),
-        **{name: _audit_value(getattr(asset, name)) for name in ASSET_FIELDS},
-    }
-
-
-def asset_create(
-    *,
-    actor,
-    name: str,
-    status: str = AssetStatus.ORDERED,
-    configuration_item: ConfigurationItem | None = None,
-    **fields,
-) -> Asset:
-    """Record an asset (reference ``AST-YYYY-NNNNNN``), ordered unless told otherwise.
-    A deployed asset needs its configuration item; an item has at most one asset."""
-    _require_cmdb_writer(actor)
-    unknown = set(fields) - set(ASSET_FIELDS)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    errors: dict = {}
-    fields.setdefault("currency", "CNY")
-    cleaned = _clean_asset({"name": name, **fields}, errors)
-    if status not in AssetStatus.values:
-        errors["status"] = _("Choose a valid status.")
-    if status == AssetStatus.DEPLOYED and configuration_item is None:
-        errors["configuration_item"] = _("Name the configuration item this asset becomes.")
-    if (
-        configuration_item is not None
-        and Asset.objects.filter(configuration_item=configuration_item).exists()
-    ):
-        errors["configuration_item"] = _("This item already has an asset record.")
-    asset = Asset(status=status, configuration_item=configuration_item, **cleaned)
-    _check_asset_dates(asset, errors)
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        asset.reference = reference_allocate(kind="AST")
-        asset.created_by = actor if getattr(actor, "pk", None) else None
-        if status == AssetStatus.DISPOSED:
-            asset.disposed_on = timezone.localdate()
-        asset.save()
-        audit_record(actor=actor, verb="asset.created", obj=asset, payload=_asset_payload(asset))
-    return asset
-
-
-def _locked_asset(asset: Asset, expected_version) -> Asset:
-    current = Asset.objects.select_for_update(of=("self",)).get(pk=asset.pk)
-    _check_version(current, expected_version)
-    return current
-
-
-def asset_update(*, actor, asset: Asset, expected_version=None, **fields) -> Asset:
-    """Change an asset's details and financial record (a disposed asset is final)."""
-    _require_cmdb_writer(actor)
-    unknown = set(fields) - set(ASSET_FIELDS)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    errors: dict = {}
-    cleaned = _clean_asset(fields, errors)
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        current = _locked_asset(asset, expected_version)
-        if current.status == AssetStatus.DISPOSED:
-            raise ValidationError(_("This asset is disposed of; its record can no longer change."))
-        changes = {
-            name: [_audit_value(getattr(current, name)), _audit_value(value)]
-            for name, value in cleaned.items()
-            if getattr(current, name) != value
-        }
-        for name, value in cleaned.items():
-            setattr(current, name, value)
-        _check_asset_dates(current, errors)
-        if errors:
-            raise ValidationError(errors)
-        if not changes:
-            return current
-        current.version = F("version") + 1
-        current.save()
-        current.refresh_from_db(fields=["version"])
-        audit_record(actor=actor, verb="asset.updated", obj=current, payload=changes)
-    return current
-
-
-def asset_moves(asset: Asset):
-    return moves_from(ASSET_MOVES, asset.status)
-
-
-def asset_transition(
-    *,
-    actor,
-    asset: Asset,
-    target: str,
-    configuration_item: ConfigurationItem | None = None,
-    expected_version=None,
-) -> Asset:
-    """Move the asset along ordered → in stock → deployed → retired → disposed (declared in
-    ``lifecycle.ASSET_MOVES``). Deploying links the configuration item it becomes (given
-    here, or linked before); disposing records the day."""
-    _require_cmdb_writer(actor)
-    with transaction.atomic():
-        current = _locked_asset(asset, expected_version)
-        move = move_for(ASSET_MOVES, current.status, target)
-        if move is None:
-            raise ValidationError(
-                {
-                    "status": _("An asset cannot go from “%(from)s” to “%(to)s”.")
-                    % {
-                        "from": AssetStatus(current.status).label,
-                        "to": AssetStatus(target).label if target in AssetStatus.values else target,
-                    }
-                }
-            )
-        payload = {"status": [current.status, target]}
-        if move.needs == "configuration_item":
-            item = configuration_item or current.configuration_item
-            if item is None:
-                raise ValidationError(
-                    {"configuration_item": _("Name the configuration item this asset becomes.")}
-                )
-            if Asset.objects.filter(configuration_item=item).exclude(pk=current.pk).exists():
-                raise ValidationError(
-                    {"configuration_item": _("This item already has an asset record.")}
-                )
-            if item.pk != current.configuration_item_id:
-                payload["configuration_item"] = [
-                    _audit_value(current.configuration_item),
-                    item.reference,
-                ]
-                current.configuration_item = item
-        if target == AssetStatus.DISPOSED:
-            current.disposed_on = timezone.localdate()
-            payload["disposed_on"] = current.disposed_on.isoformat()
-        current.status = target
-        current.version = F("version") + 1
-        current.save()
-        current.refresh_from_db(fields=["version"])
-        audit_record(actor=actor, verb="asset.status_changed", obj=current, payload=payload)
-    return current
-
-
-# --- Reminders -----------------------------------------------------------------------------
-
-WARRANTY_NOTICE_DAYS = 30
-
-
-def asset_warranty_remind(*, today: datetime.date | None = None) -> int:
-    """Tell the owner of each asset in stock or deployed whose warranty ends within
-    ``WARRANTY_NOTICE_DAYS`` days (the owner of its configuration item, else the provider's
-    administrators), once per asset and warranty end date. Returns the notifications made."""
-    from serviceloop.core.roles import ROLE_CAPABILITIES
-    from serviceloop.core.services.notifications import notify
-
-    today = today or timezone.localdate()
-    admin_roles = [r for r, caps in ROLE_CAPABILITIES.items() if Capability.ADMINISTER in caps]
-    administrators = list(User.objects.filter(is_active=True, role__in=admin_roles))
-    due = (
-        Asset.objects.filter(
-            status__in=[AssetStatus.IN_STOCK, AssetStatus.DEPLOYED],
-            warranty_end__gte=today,
-            warranty_end__lte=today + datetime.timedelta(days=WARRANTY_NOTICE_DAYS),
-        )
-        .select_related("configuration_item__owner")
-        .order_by("warranty_end", "pk")
-    )
-    made = 0
-    for asset in due:
-        owner = asset.configuration_item.owner if asset.configuration_item else None
-        with transaction.atomic():
-            made += len(
-                notify(
-                    recipients=[owner] if owner else administrators,
-                    kind="asset_warranty",
-                    context={"asset": asset, "days": (asset.warranty_end - today).days},
-                    url=f"/assets/{asset.reference}/",
-                    dedupe_key=f"asset-warranty:{asset.pk}:{asset.warranty_end.isoformat()}",
-                )
-            )
-    return made

@@ -15,7 +15,7 @@ from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.models import AuditEvent
 from serviceloop.core.views.helpers import apply_service_errors, paginate
 from serviceloop.portfolio import queries
-from serviceloop.portfolio import services_cmdb as services
+from serviceloop.portfolio import services_assets as services
 from serviceloop.portfolio.forms_cmdb import AssetFilterForm, AssetForm, AssetMoveForm
 from serviceloop.portfolio.history import history_rows
 from serviceloop.portfolio.models import Asset, AssetStatus, ConfigurationItem

@@ -1,5 +1,6 @@
 """The change API: ``/api/v1/changes/`` (with transitions, CAB votes, incidents caused and
-conflicts), ``change-templates``, ``cab-rules`` and ``blackout-periods``.
+conflicts). (Templates, CAB rules and blackout periods: ``api_config``; the pieces every
+transition API shares: ``api_common``.)
 
 Staff only: customers get 404 everywhere. Serializers parse; the services write (403 for
 read-only staff, 400 with the services' messages for bad input). A change's responses carry
@@ -9,117 +10,27 @@ listed in their descriptions; the services check them).
 """
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from serviceloop.core.models import Organisation, Team, User
+from serviceloop.core.models import User
 from serviceloop.desk.models import Kind, Ticket
 from serviceloop.portfolio.models import ConfigurationItem, Service
-from serviceloop.transition import (
-    services_cab,
-    services_change_links,
-    services_changes,
-    services_config,
-)
+from serviceloop.transition import services_cab, services_change_links, services_changes
+from serviceloop.transition.api_common import IF_MATCH, TransitionViewSetMixin, expected_version
 from serviceloop.transition.change_moves import offered_moves
 from serviceloop.transition.conflicts import change_conflicts
 from serviceloop.transition.lifecycle import SYSTEM, ChangeStatus
-from serviceloop.transition.models import (
-    BlackoutPeriod,
-    CabRule,
-    CabVote,
-    ChangeRequest,
-    ChangeTemplate,
-)
-from serviceloop.transition.permissions import (
-    change_role,
-    get_blackout_for,
-    get_cab_rule_for,
-    get_change_for,
-    get_change_for_vote,
-    get_template_for,
-    is_staff,
-)
+from serviceloop.transition.models import CabVote, ChangeRequest, ChangeTemplate
+from serviceloop.transition.permissions import change_role, get_change_for, get_change_for_vote
 from serviceloop.transition.services_changes import cab_skip_refusals
 
 STATUS_HELP = "One of: " + ", ".join(ChangeStatus.values)
-
-
-# --- Shared pieces -------------------------------------------------------------------------
-
-
-class StaffOr404(permissions.BasePermission):
-    """Change and release management is the provider's: to anyone else it does not exist."""
-
-    def has_permission(self, request, view):
-        if not request.user.is_authenticated:
-            return False
-        if not is_staff(request.user):
-            raise Http404
-        return True
-
-
-class PreconditionRequired(APIException):
-    status_code = 428
-    default_detail = gettext_lazy(
-        "Send If-Match with the ETag of the record as you read it, so that nobody's change "
-        "is overwritten."
-    )
-    default_code = "precondition_required"
-
-
-class PreconditionFailed(APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = gettext_lazy(
-        "The record changed since you read it. Read it again and repeat your change."
-    )
-    default_code = "precondition_failed"
-
-
-def expected_version(request, obj, *, required: bool = True) -> int | None:
-    """The version named by ``If-Match`` (None for ``*`` or, when not required, no header)."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header:
-        if required:
-            raise PreconditionRequired
-        return None
-    tags = [tag.strip() for tag in header.split(",")]
-    if "*" in tags:
-        return None
-    for tag in tags:
-        value = tag.removeprefix("W/").strip('"')
-        if value.isdigit() and int(value) == obj.version:
-            return obj.version
-    raise PreconditionFailed
-
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description=gettext_lazy('The record\'s ETag as last read, e.g. "3".'),
-)
-
-
-class TransitionViewSetMixin:
-    permission_classes = [StaffOr404]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DjangoValidationError) and any(
-            getattr(e, "code", None) == "stale" for e in getattr(exc, "error_list", [])
-        ):
-            exc = PreconditionFailed()
-        return super().handle_exception(exc)
 
 
 # --- Changes -------------------------------------------------------------------------------
@@ -442,217 +353,4 @@ class ChangeViewSet(TransitionViewSetMixin, mixins.ListModelMixin, viewsets.Gene
         return response
 
 
-# --- Templates -----------------------------------------------------------------------------
-
-
-class ChangeTemplateSerializer(serializers.ModelSerializer):
-    risk_level = serializers.CharField(
-        required=False, default="low", help_text="low | medium | high"
-    )
-
-    class Meta:
-        model = ChangeTemplate
-        fields = [
-            "id", "name", "description", "implementation_plan", "backout_plan", "test_plan",
-            "risk_level", "is_active", "version", "created_at", "updated_at",
-        ]  # fmt: skip
-        read_only_fields = ["id", "version", "created_at", "updated_at"]
-        extra_kwargs = {"name": {"validators": []}}
-
-
-class ChangeTemplateViewSet(
-    TransitionViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Standard change templates: staff read; the system owner and administrators write."""
-
-    serializer_class = ChangeTemplateSerializer
-    queryset = ChangeTemplate.objects.none()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return ChangeTemplate.objects.visible_to(self.request.user).order_by("name")
-
-    def create(self, request):
-        serializer = ChangeTemplateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        template = services_config.template_create(actor=request.user, **serializer.validated_data)
-        return Response(ChangeTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, pk=None):
-        template = get_template_for(request.user, pk, write=True)
-        serializer = ChangeTemplateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        template = services_config.template_update(
-            actor=request.user,
-            template=template,
-            expected_version=expected_version(request, template, required=False),
-            **serializer.validated_data,
-        )
-        return Response(ChangeTemplateSerializer(template).data)
-
-
-# --- CAB rules -----------------------------------------------------------------------------
-
-
-class CabRuleSerializer(serializers.ModelSerializer):
-    risk_level = serializers.CharField(help_text="low | medium | high")
-    approvers = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=User.objects.filter(is_active=True),
-        many=True,
-        required=False,
-    )
-    emergency_approvers = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=User.objects.filter(is_active=True),
-        many=True,
-        required=False,
-    )
-    team = serializers.PrimaryKeyRelatedField(
-        queryset=Team.objects.all(), required=False, allow_null=True
-    )
-
-    class Meta:
-        model = CabRule
-        fields = [
-            "id", "risk_level", "approvers", "team", "quorum", "emergency_approvers",
-            "emergency_quorum", "is_active", "version",
-        ]  # fmt: skip
-        read_only_fields = ["id", "version"]
-        extra_kwargs = {"risk_level": {"validators": []}}
-
-
-class CabRuleViewSet(
-    TransitionViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Who approves changes of each risk level, and how many approvals it takes."""
-
-    serializer_class = CabRuleSerializer
-    queryset = CabRule.objects.none()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return (
-            CabRule.objects.visible_to(self.request.user)
-            .prefetch_related("approvers", "emergency_approvers")
-            .order_by("risk_level")
-        )
-
-    def create(self, request):
-        serializer = CabRuleSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        rule = services_config.cab_rule_save(actor=request.user, **serializer.validated_data)
-        return Response(CabRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, pk=None):
-        rule = get_cab_rule_for(request.user, pk, write=True)
-        serializer = CabRuleSerializer(rule, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        current = {
-            "risk_level": rule.risk_level,
-            "approvers": list(rule.approvers.all()),
-            "team": rule.team,
-            "quorum": rule.quorum,
-            "emergency_approvers": list(rule.emergency_approvers.all()),
-            "emergency_quorum": rule.emergency_quorum,
-            "is_active": rule.is_active,
-        }
-        current.update(serializer.validated_data)
-        rule = services_config.cab_rule_save(
-            actor=request.user,
-            rule=rule,
-            expected_version=expected_version(request, rule, required=False),
-            **current,
-        )
-        return Response(CabRuleSerializer(rule).data)
-
-
-# --- Blackout periods ----------------------------------------------------------------------
-
-
-class BlackoutPeriodSerializer(serializers.ModelSerializer):
-    organisation = serializers.SlugRelatedField(
-        slug_field="uuid",
-        queryset=Organisation.objects.customers(),
-        required=False,
-        allow_null=True,
-        help_text="the customer; empty: every customer",
-    )
-
-    class Meta:
-        model = BlackoutPeriod
-        fields = ["id", "organisation", "start", "end", "reason", "version", "created_at"]
-        read_only_fields = ["id", "version", "created_at"]
-
-
-class BlackoutFilter(django_filters.FilterSet):
-    after = django_filters.IsoDateTimeFilter(field_name="end", lookup_expr="gt")
-    before = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt")
-
-    class Meta:
-        model = BlackoutPeriod
-        fields = ["after", "before"]
-
-
-class BlackoutPeriodViewSet(
-    TransitionViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Periods in which no change may touch a customer's services (without an override)."""
-
-    serializer_class = BlackoutPeriodSerializer
-    filterset_class = BlackoutFilter
-    queryset = BlackoutPeriod.objects.none()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return BlackoutPeriod.objects.visible_to(self.request.user).select_related("organisation")
-
-    def create(self, request):
-        serializer = BlackoutPeriodSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        blackout = services_config.blackout_create(actor=request.user, **serializer.validated_data)
-        return Response(BlackoutPeriodSerializer(blackout).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, pk=None):
-        blackout = get_blackout_for(request.user, pk, write=True)
-        serializer = BlackoutPeriodSerializer(blackout, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        fields = {
-            "organisation": blackout.organisation,
-            "start": blackout.start,
-            "end": blackout.end,
-            "reason": blackout.reason,
-            **serializer.validated_data,
-        }
-        blackout = services_config.blackout_update(
-            actor=request.user,
-            blackout=blackout,
-            expected_version=expected_version(request, blackout, required=False),
-            **fields,
-        )
-        return Response(BlackoutPeriodSerializer(blackout).data)
-
-    def destroy(self, request, pk=None):
-        blackout = get_blackout_for(request.user, pk, write=True)
-        services_config.blackout_delete(actor=request.user, blackout=blackout)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-ROUTES = [
-    ("changes", ChangeViewSet, "change"),
-    ("change-templates", ChangeTemplateViewSet, "change-template"),
-    ("cab-rules", CabRuleViewSet, "cab-rule"),
-    ("blackout-periods", BlackoutPeriodViewSet, "blackout-period"),
-]
+ROUTES = [("changes", ChangeViewSet, "change")]

@@ -15,12 +15,8 @@ from rest_framework.response import Response
 from serviceloop.core.models import User
 from serviceloop.desk.models import Kind, Ticket
 from serviceloop.portfolio.models import Service
-from serviceloop.transition import services_plans, services_releases
-from serviceloop.transition.api_changes import (
-    IF_MATCH,
-    TransitionViewSetMixin,
-    expected_version,
-)
+from serviceloop.transition import services_plans, services_release_deployments, services_releases
+from serviceloop.transition.api_common import IF_MATCH, TransitionViewSetMixin, expected_version
 from serviceloop.transition.lifecycle import ReleaseStatus
 from serviceloop.transition.models import (
     AcceptanceCriterion,
@@ -215,7 +211,7 @@ class ReleaseViewSet(TransitionViewSetMixin, mixins.ListModelMixin, viewsets.Gen
         release = get_release_for(request.user, reference, write=True)
         serializer = ReleaseTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        release = services_releases.release_transition(
+        release = services_release_deployments.release_transition(
             actor=request.user,
             release=release,
             expected_version=expected_version(request, release),
@@ -230,7 +226,7 @@ class ReleaseViewSet(TransitionViewSetMixin, mixins.ListModelMixin, viewsets.Gen
         release = get_release_for(request.user, reference, write=True)
         serializer = DeploymentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        deployment = services_releases.release_deploy(
+        deployment = services_release_deployments.release_deploy(
             actor=request.user, release=release, **serializer.validated_data
         )
         return Response(DeploymentSerializer(deployment).data, status=status.HTTP_201_CREATED)
@@ -242,7 +238,7 @@ class ReleaseViewSet(TransitionViewSetMixin, mixins.ListModelMixin, viewsets.Gen
         release = get_release_for(request.user, reference, write=True)
         serializer = RollbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rollback = services_releases.release_rollback(
+        rollback = services_release_deployments.release_rollback(
             actor=request.user, release=release, **serializer.validated_data
         )
         return Response(RollbackSerializer(rollback).data, status=status.HTTP_201_CREATED)

@@ -1,4 +1,6 @@
-"""Every write of release and deployment management (clause 8.5.3).
+"""Every write of release and deployment management (clause 8.5.3) but the deployments:
+releases, their acceptance criteria and early-life incidents. (Deployments, rollbacks and
+the release's moves: ``services_release_deployments``.)
 
 A release groups changes and is tested against its acceptance criteria; it is approved for
 deployment only when every criterion passed and every grouped change is approved; it is
@@ -10,7 +12,7 @@ staff), validates, and writes the change, a history row and one audit row in one
 transaction.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,47 +23,19 @@ from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.roles import Capability
 from serviceloop.desk.models import Kind, Ticket
 from serviceloop.portfolio.lifecycle import ServiceStatus
-from serviceloop.transition.lifecycle import (
-    EDITABLE_RELEASE_STATUSES,
-    MANAGER,
-    ChangeStatus,
-    ReleaseStatus,
-    release_transition_for,
-)
+from serviceloop.transition.change_moves import actor_role
+from serviceloop.transition.lifecycle import EDITABLE_RELEASE_STATUSES, ChangeStatus, ReleaseStatus
 from serviceloop.transition.models import (
     AcceptanceCriterion,
     CriterionResult,
-    Deployment,
-    DeploymentOutcome,
-    Environment,
     Release,
-    ReleaseEvent,
     ReleaseIncident,
-    Rollback,
 )
-from serviceloop.transition.permissions import change_role
-from serviceloop.transition.validation import (
-    bump,
-    check_version,
-    clean_instant,
-    clean_text,
-    json_ready,
-    raise_if,
-)
+from serviceloop.transition.release_moves import release_event, release_locked
+from serviceloop.transition.validation import bump, clean_instant, clean_text, raise_if
 
 RS = ReleaseStatus
 FINAL = frozenset({RS.CLOSED, RS.CANCELLED})
-# A grouped change must be approved (or further along, and not abandoned) to deploy.
-DEPLOYABLE_CHANGE_STATUSES = frozenset(
-    {
-        ChangeStatus.APPROVED,
-        ChangeStatus.SCHEDULED,
-        ChangeStatus.IMPLEMENTING,
-        ChangeStatus.IMPLEMENTED,
-        ChangeStatus.REVIEWED,
-        ChangeStatus.CLOSED,
-    }
-)
 RELEASE_FIELDS = (
     "name",
     "description",
@@ -73,31 +47,6 @@ RELEASE_FIELDS = (
 )
 # Fields still editable once the release is deploying or deployed.
 LATE_FIELDS = frozenset({"description", "owner", "els_end"})
-
-
-def _role(actor) -> str:
-    role = change_role(actor)
-    if role is None:
-        raise PermissionDenied
-    return role
-
-
-def _event(release, kind, *, actor, at, from_value="", to_value="", **payload):
-    return ReleaseEvent.objects.create(
-        release=release,
-        kind=kind,
-        actor=actor if getattr(actor, "pk", None) else None,
-        at=at,
-        from_value=str(from_value or "")[:120],
-        to_value=str(to_value or "")[:120],
-        payload=json_ready(payload),
-    )
-
-
-def _locked(release: Release, expected_version=None) -> Release:
-    current = Release.objects.select_for_update(of=("self",)).get(pk=release.pk)
-    check_version(current, expected_version)
-    return current
 
 
 def _clean(fields: dict, errors: dict) -> dict:
@@ -154,7 +103,7 @@ def release_create(
     """Plan a release (reference ``REL-YYYY-NNNNNN``) with its changes, services, dates and
     acceptance criteria (one text each); the owner defaults to the actor."""
     now = now or timezone.now()
-    _role(actor)
+    actor_role(actor)
     errors: dict = {}
     cleaned = _clean(
         {
@@ -185,7 +134,7 @@ def release_create(
             AcceptanceCriterion(release=release, position=n, description=text)
             for n, text in enumerate((t for t in texts if t), start=1)
         )
-        _event(release, "created", actor=actor, at=now, to_value=release.status)
+        release_event(release, "created", actor=actor, at=now, to_value=release.status)
         audit_record(
             actor=actor,
             verb="release.created",
@@ -214,7 +163,7 @@ def release_update(*, actor, release: Release, expected_version=None, now=None, 
     is planned, in test or rolled back; the description, owner and the end of early-life
     support until it is closed."""
     now = now or timezone.now()
-    _role(actor)
+    actor_role(actor)
     unknown = set(fields) - set(RELEASE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -222,7 +171,7 @@ def release_update(*, actor, release: Release, expected_version=None, now=None, 
     cleaned = _clean(fields, errors)
     raise_if(errors)
     with transaction.atomic():
-        release = _locked(release, expected_version)
+        release = release_locked(release, expected_version)
         if release.status in FINAL:
             raise ValidationError(_("This release is closed; its record can no longer change."))
         changes = {}
@@ -248,7 +197,7 @@ def release_update(*, actor, release: Release, expected_version=None, now=None, 
                 getattr(release, name).set(cleaned[name])
             else:
                 setattr(release, name, cleaned[name])
-        _event(release, "updated", actor=actor, at=now, fields=sorted(changes))
+        release_event(release, "updated", actor=actor, at=now, fields=sorted(changes))
         bump(release, now)
         audit_record(actor=actor, verb="release.updated", obj=release, payload=changes)
     return release
@@ -259,14 +208,14 @@ def release_update(*, actor, release: Release, expected_version=None, now=None, 
 
 def release_criterion_add(*, actor, release: Release, description: str, now=None):
     now = now or timezone.now()
-    _role(actor)
+    actor_role(actor)
     errors: dict = {}
     description = clean_text(
         description, "description", errors, limit=300, required=_("Describe the criterion.")
     )
     raise_if(errors)
     with transaction.atomic():
-        release = _locked(release)
+        release = release_locked(release)
         if release.status not in EDITABLE_RELEASE_STATUSES:
             raise ValidationError(_("Criteria are set before the release is deployed."))
         position = (
@@ -275,7 +224,7 @@ def release_criterion_add(*, actor, release: Release, description: str, now=None
         criterion = AcceptanceCriterion.objects.create(
             release=release, position=position, description=description
         )
-        _event(release, "criterion", actor=actor, at=now, to_value=description[:120])
+        release_event(release, "criterion", actor=actor, at=now, to_value=description[:120])
         bump(release, now)
         audit_record(
             actor=actor,
@@ -291,7 +240,7 @@ def release_criterion_record(
 ):
     """Record a test result (pass / fail / not tested) with its note; a fail needs a note."""
     now = now or timezone.now()
-    _role(actor)
+    actor_role(actor)
     errors: dict = {}
     if result not in CriterionResult.values:
         errors["result"] = _("Choose a result.")
@@ -299,7 +248,7 @@ def release_criterion_record(
     note = clean_text(note, "note", errors, limit=5000, required=required)
     raise_if(errors)
     with transaction.atomic():
-        release = _locked(criterion.release)
+        release = release_locked(criterion.release)
         if release.status not in EDITABLE_RELEASE_STATUSES:
             raise ValidationError(_("Test results are recorded before the release is deployed."))
         criterion = AcceptanceCriterion.objects.select_for_update(of=("self",)).get(pk=criterion.pk)
@@ -307,7 +256,7 @@ def release_criterion_record(
         criterion.result, criterion.note = result, note
         criterion.tested_by, criterion.tested_at = actor, now
         criterion.save()
-        _event(
+        release_event(
             release,
             "test",
             actor=actor,
@@ -331,233 +280,13 @@ def release_criterion_record(
     return criterion
 
 
-# --- Deployments and rollbacks -------------------------------------------------------------
-
-
-def release_deploy(
-    *,
-    actor,
-    release: Release,
-    environment: str,
-    outcome: str,
-    notes: str = "",
-    deployed_at=None,
-    now=None,
-) -> Deployment:
-    """Record a deployment into an environment. Development and test deployments happen
-    while testing (or deploying); production only once approved for deployment. A failed
-    deployment needs notes."""
-    now = now or timezone.now()
-    _role(actor)
-    errors: dict = {}
-    if environment not in Environment.values:
-        errors["environment"] = _("Choose an environment.")
-    if outcome not in DeploymentOutcome.values:
-        errors["outcome"] = _("Choose an outcome.")
-    required = _("Say what went wrong.") if outcome == DeploymentOutcome.FAILED else ""
-    notes = clean_text(notes, "notes", errors, limit=5000, required=required)
-    deployed_at = clean_instant(deployed_at, "deployed_at", errors) or now
-    raise_if(errors)
-    with transaction.atomic():
-        release = _locked(release)
-        allowed = (
-            {RS.DEPLOYING}
-            if environment == Environment.PROD
-            else {RS.TESTING, RS.DEPLOYING, RS.ROLLED_BACK}
-        )
-        if release.status not in allowed:
-            message = (
-                _("A release is deployed to production once it is approved for deployment.")
-                if environment == Environment.PROD
-                else _("Development and test deployments are recorded while the release is tested.")
-            )
-            raise ValidationError({"environment": message})
-        deployment = Deployment.objects.create(
-            release=release,
-            environment=environment,
-            outcome=outcome,
-            notes=notes,
-            deployed_at=deployed_at,
-            deployed_by=actor,
-        )
-        _event(
-            release,
-            "deployment",
-            actor=actor,
-            at=now,
-            to_value=f"{environment}:{outcome}",
-            notes=notes,
-        )
-        bump(release, now)
-        audit_record(
-            actor=actor,
-            verb="release.deployment",
-            obj=release,
-            payload={
-                "environment": environment,
-                "outcome": outcome,
-                "deployed_at": deployed_at,
-                "notes": notes,
-            },
-        )
-    return deployment
-
-
-def _declared(release: Release, target: str, role: str):
-    move = release_transition_for(release.status, target, role)
-    if move is None:
-        labels = dict(ReleaseStatus.choices)
-        raise ValidationError(
-            {
-                "status": _("A release cannot go from “%(from)s” to “%(to)s”.")
-                % {
-                    "from": labels.get(release.status, release.status),
-                    "to": labels.get(target, target),
-                }
-            }
-        )
-    return move
-
-
-def _acceptance_refusals(release: Release) -> list[str]:
-    refusals = []
-    criteria = list(release.criteria.all())
-    if not criteria:
-        refusals.append(_("Set at least one acceptance criterion."))
-    open_ = [c.description for c in criteria if c.result != CriterionResult.PASS]
-    if open_:
-        refusals.append(
-            _("Every acceptance criterion must pass first: %(list)s.") % {"list": "; ".join(open_)}
-        )
-    unapproved = sorted(
-        c.reference for c in release.changes.all() if c.status not in DEPLOYABLE_CHANGE_STATUSES
-    )
-    if unapproved:
-        refusals.append(
-            _("These changes are not approved yet: %(refs)s.") % {"refs": ", ".join(unapproved)}
-        )
-    return refusals
-
-
-def release_rollback(
-    *, actor, release: Release, environment: str, reason: str, deployment=None, now=None
-) -> Rollback:
-    """Record a rollback in an environment. A production rollback also moves a deploying or
-    deployed release to "rolled back" (one more history row and audit row)."""
-    now = now or timezone.now()
-    role = _role(actor)
-    errors: dict = {}
-    if environment not in Environment.values:
-        errors["environment"] = _("Choose an environment.")
-    reason = clean_text(reason, "reason", errors, required=_("Say why it is rolled back."))
-    raise_if(errors)
-    with transaction.atomic():
-        release = _locked(release)
-        if environment == Environment.PROD:
-            _declared(release, RS.ROLLED_BACK, role)
-        elif release.status not in (RS.TESTING, RS.DEPLOYING, RS.ROLLED_BACK):
-            raise ValidationError(
-                {"environment": _("Nothing is deployed in this environment at this stage.")}
-            )
-        if deployment is not None and deployment.release_id != release.pk:
-            raise ValidationError({"deployment": _("This deployment belongs to another release.")})
-        rollback = Rollback.objects.create(
-            release=release,
-            deployment=deployment,
-            environment=environment,
-            reason=reason,
-            rolled_back_at=now,
-            rolled_back_by=actor,
-        )
-        old = release.status
-        if environment == Environment.PROD:
-            release.status = RS.ROLLED_BACK
-            release.status_note = reason
-        _event(
-            release,
-            "rollback",
-            actor=actor,
-            at=now,
-            from_value=old,
-            to_value=release.status,
-            environment=environment,
-            reason=reason,
-        )
-        bump(release, now)
-        audit_record(
-            actor=actor,
-            verb="release.rollback",
-            obj=release,
-            payload={"environment": environment, "reason": reason, "status": [old, release.status]},
-        )
-    return rollback
-
-
-def release_transition(
-    *, actor, release: Release, target: str, note: str = "", expected_version=None, now=None
-) -> Release:
-    """Move the release to ``target`` if the declared lifecycle allows it and its needs are
-    met: approving for deployment needs every criterion passed and every change approved;
-    "deployed" needs a successful production deployment and the end of early-life support;
-    rolling back (a production rollback) and cancelling need a note."""
-    now = now or timezone.now()
-    role = _role(actor)
-    if target == RS.ROLLED_BACK:
-        rollback = release_rollback(
-            actor=actor, release=release, environment=Environment.PROD, reason=note, now=now
-        )
-        return rollback.release
-    errors: dict = {}
-    note = clean_text(note, "note", errors)
-    raise_if(errors)
-    with transaction.atomic():
-        release = _locked(release, expected_version)
-        move = _declared(release, target, role if role else MANAGER)
-        if move.needs == "note" and not note:
-            raise ValidationError({"note": _("Give the reason.")})
-        if move.needs == "accepted":
-            refusals = _acceptance_refusals(release)
-            if refusals:
-                raise ValidationError({"status": refusals})
-        if move.needs == "production":
-            deployed = (
-                release.deployments.filter(
-                    environment=Environment.PROD, outcome=DeploymentOutcome.SUCCEEDED
-                )
-                .order_by("-deployed_at")
-                .first()
-            )
-            missing = {}
-            if deployed is None:
-                missing["status"] = _("Record a successful production deployment first.")
-            if release.els_end is None:
-                missing["els_end"] = _("Set the end of early-life support first.")
-            elif deployed is not None and release.els_end <= deployed.deployed_at:
-                missing["els_end"] = _("Early-life support must end after the deployment.")
-            raise_if(missing)
-            release.actual_deploy_at = deployed.deployed_at
-        old = release.status
-        release.status = target
-        if note:
-            release.status_note = note
-        _event(release, "status", actor=actor, at=now, from_value=old, to_value=target, note=note)
-        bump(release, now)
-        audit_record(
-            actor=actor,
-            verb=f"release.{target}",
-            obj=release,
-            payload={"status": [old, target], "note": note},
-        )
-    return release
-
-
 # --- Early-life support --------------------------------------------------------------------
 
 
 def release_tag_incidents(*, actor, release: Release, incidents, now=None) -> list[Ticket]:
     """Tag incidents to the release (early-life support); returns the newly tagged ones."""
     now = now or timezone.now()
-    _role(actor)
+    actor_role(actor)
     incidents = list({t.pk: t for t in incidents}.values())
     wrong = sorted(t.reference for t in incidents if t.kind != Kind.INCIDENT)
     if wrong:
@@ -565,7 +294,7 @@ def release_tag_incidents(*, actor, release: Release, incidents, now=None) -> li
             {"incidents": _("Only incidents can be tagged: %(refs)s.") % {"refs": ", ".join(wrong)}}
         )
     with transaction.atomic():
-        release = _locked(release)
+        release = release_locked(release)
         if release.actual_deploy_at is None:
             raise ValidationError(
                 {"incidents": _("Incidents are tagged once the release is in production.")}
@@ -583,7 +312,7 @@ def release_tag_incidents(*, actor, release: Release, incidents, now=None) -> li
             for t in new
         )
         references = sorted(t.reference for t in new)
-        _event(release, "incidents", actor=actor, at=now, incidents=references)
+        release_event(release, "incidents", actor=actor, at=now, incidents=references)
         bump(release, now)
         audit_record(
             actor=actor,
@@ -596,13 +325,13 @@ def release_tag_incidents(*, actor, release: Release, incidents, now=None) -> li
 
 def release_untag_incident(*, actor, release: Release, incident: Ticket, now=None) -> bool:
     now = now or timezone.now()
-    _role(actor)
+    actor_role(actor)
     with transaction.atomic():
-        release = _locked(release)
+        release = release_locked(release)
         deleted, _rows = ReleaseIncident.objects.filter(release=release, incident=incident).delete()
         if not deleted:
             return False
-        _event(release, "untagged", actor=actor, at=now, to_value=incident.reference)
+        release_event(release, "untagged", actor=actor, at=now, to_value=incident.reference)
         bump(release, now)
         audit_record(
             actor=actor,

@@ -19,7 +19,13 @@ from serviceloop.core.views.helpers import apply_service_errors, paginate
 from serviceloop.desk.confidential import events_without_hidden_references
 from serviceloop.desk.models import Kind, Ticket
 from serviceloop.portfolio.models import Service
-from serviceloop.transition import queries, services_cab, services_change_links, services_changes
+from serviceloop.transition import (
+    queries,
+    services_cab,
+    services_change_implementation,
+    services_change_links,
+    services_changes,
+)
 from serviceloop.transition.change_moves import offered_moves
 from serviceloop.transition.conflicts import change_conflicts
 from serviceloop.transition.forms import (
@@ -282,7 +288,7 @@ def change_schedule(request, reference):
         data = form.cleaned_data
         conflicts = change_conflicts(change, data["planned_start"], data["planned_end"])
         try:
-            services_changes.change_schedule(
+            services_change_implementation.change_schedule(
                 actor=request.user,
                 change=change,
                 planned_start=data["planned_start"],
@@ -315,7 +321,7 @@ def change_review(request, reference):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services_changes.change_review(
+            services_change_implementation.change_review(
                 actor=request.user,
                 change=change,
                 success=data["success"],

@@ -16,7 +16,7 @@ from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.views.helpers import apply_service_errors, paginate
 from serviceloop.desk.confidential import events_without_hidden_references
 from serviceloop.desk.models import Kind, Ticket
-from serviceloop.transition import queries, services_releases
+from serviceloop.transition import queries, services_release_deployments, services_releases
 from serviceloop.transition.forms import (
     CriterionForm,
     CriterionResultForm,
@@ -182,7 +182,7 @@ def release_move(request, reference):
         messages.error(request, _("Choose a valid next status."))
         return redirect("release_detail", reference=release.reference)
     try:
-        services_releases.release_transition(
+        services_release_deployments.release_transition(
             actor=request.user,
             release=release,
             target=form.cleaned_data["target"],
@@ -203,7 +203,7 @@ def release_deploy(request, reference):
     form = DeploymentForm(request.POST)
     if form.is_valid():
         try:
-            services_releases.release_deploy(
+            services_release_deployments.release_deploy(
                 actor=request.user, release=release, **form.cleaned_data
             )
         except ValidationError as error:
@@ -222,7 +222,7 @@ def release_rollback(request, reference):
     form = RollbackForm(request.POST)
     if form.is_valid():
         try:
-            services_releases.release_rollback(
+            services_release_deployments.release_rollback(
                 actor=request.user, release=release, **form.cleaned_data
             )
         except ValidationError as error:

@@ -1,5 +1,5 @@
 """REST API of portfolio: each part module declares ``ROUTES``."""
 
-from serviceloop.portfolio.api import cmdb, services
+from serviceloop.portfolio.api import assets, cmdb, services
 
-ROUTES = [*services.ROUTES, *cmdb.ROUTES]
+ROUTES = [*services.ROUTES, *cmdb.ROUTES, *assets.ROUTES]

@@ -16,7 +16,7 @@ from serviceloop.portfolio.models import (
     ServiceDependency,
     ServiceStatus,
 )
-from serviceloop.portfolio.services_cmdb import asset_create
+from serviceloop.portfolio.services_assets import asset_create
 from serviceloop.portfolio.tests.factories import (
     CiRelationFactory,
     CiTypeFactory,

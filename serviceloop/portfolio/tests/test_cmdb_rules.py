@@ -18,10 +18,8 @@ from serviceloop.portfolio.models import (
     ConfigurationItem,
 )
 from serviceloop.portfolio.queries import ci_history
+from serviceloop.portfolio.services_assets import asset_create, asset_transition, asset_update
 from serviceloop.portfolio.services_cmdb import (
-    asset_create,
-    asset_transition,
-    asset_update,
     ci_create,
     ci_transition,
     ci_type_create,
@@ -384,7 +382,7 @@ def test_read_only_staff_cannot_write_assets(laptop, people):
 
 def test_warranty_reminders_go_to_the_items_owner_once(people):
     from serviceloop.core.models import Notification
-    from serviceloop.portfolio.services_cmdb import asset_warranty_remind
+    from serviceloop.portfolio.services_assets import asset_warranty_remind
     from serviceloop.portfolio.tests.factories import AssetFactory
 
     today = datetime.date(2026, 3, 1)

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from serviceloop.portfolio.models import CiRelation, CiStatus, ConfigurationItem
-from serviceloop.portfolio.services_cmdb import asset_create, ci_type_create
+from serviceloop.portfolio.services_assets import asset_create
+from serviceloop.portfolio.services_cmdb import ci_type_create
 from serviceloop.portfolio.tests.factories import (
     CiRelationFactory,
     CiTypeFactory,

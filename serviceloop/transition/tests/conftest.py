@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from serviceloop.portfolio.models import RelationKind
-from serviceloop.transition import services_cab, services_changes
+from serviceloop.transition import services_cab, services_change_implementation, services_changes
 from serviceloop.transition.lifecycle import ChangeStatus
 from serviceloop.transition.models import ChangeType
 from serviceloop.transition.risk import RiskLevel
@@ -139,7 +139,7 @@ def walk(people, cab, window):
             start, end = kw.get("start"), kw.get("end")
             if start is None:
                 start, end = window()
-            return services_changes.change_schedule(
+            return services_change_implementation.change_schedule(
                 actor=agent,
                 change=change,
                 planned_start=start,
@@ -147,8 +147,10 @@ def walk(people, cab, window):
                 override_reason=kw.get("override_reason", ""),
             )
         if target == CS.IMPLEMENTING:
-            return services_changes.change_start(actor=agent, change=change)
-        return services_changes.change_complete(actor=agent, change=change, target=target)
+            return services_change_implementation.change_start(actor=agent, change=change)
+        return services_change_implementation.change_complete(
+            actor=agent, change=change, target=target
+        )
 
     def make(change, target, **kw):
         change.refresh_from_db()

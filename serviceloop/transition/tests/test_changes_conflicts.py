@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from serviceloop.core.models import AuditEvent
-from serviceloop.transition import services_changes
+from serviceloop.transition import services_change_implementation
 from serviceloop.transition.conflicts import (
     RELATED,
     SAME,
@@ -110,7 +110,7 @@ def test_scheduling_into_a_conflict_needs_a_reason(people, cmdb, booked, approve
     start, end = window(1, 2)
 
     with pytest.raises(ValidationError) as error:
-        services_changes.change_schedule(
+        services_change_implementation.change_schedule(
             actor=people.agent, change=change, planned_start=start, planned_end=end
         )
     assert error.value.error_dict["override_reason"][0].code == "conflict"
@@ -119,7 +119,7 @@ def test_scheduling_into_a_conflict_needs_a_reason(people, cmdb, booked, approve
     assert change.status == CS.APPROVED and change.planned_start is None
     assert not AuditEvent.objects.filter(verb="change.scheduled").exists()
 
-    change = services_changes.change_schedule(
+    change = services_change_implementation.change_schedule(
         actor=people.agent,
         change=change,
         planned_start=start,
@@ -140,7 +140,7 @@ def test_scheduling_without_conflicts_needs_no_reason_and_clears_an_old_override
 ):
     booked(items=[cmdb.db])
     change = approved([cmdb.db])
-    change = services_changes.change_schedule(
+    change = services_change_implementation.change_schedule(
         actor=people.agent,
         change=change,
         planned_start=window(0, 1)[0],
@@ -149,7 +149,7 @@ def test_scheduling_without_conflicts_needs_no_reason_and_clears_an_old_override
     )
     assert change.schedule_override_reason
     start, end = window(5, 1)
-    change = services_changes.change_schedule(
+    change = services_change_implementation.change_schedule(
         actor=people.agent, change=change, planned_start=start, planned_end=end
     )
     assert change.status == CS.SCHEDULED and change.planned_start == start
@@ -161,12 +161,12 @@ def test_scheduling_needs_a_future_window_and_the_plans(people, cmdb, approved, 
     ChangeRequest.objects.filter(pk=change.pk).update(backout_plan="")
     start, end = window(0, 1)
     with pytest.raises(ValidationError) as error:
-        services_changes.change_schedule(
+        services_change_implementation.change_schedule(
             actor=people.agent, change=change, planned_start=start, planned_end=end
         )
     assert "backout_plan" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        services_changes.change_schedule(
+        services_change_implementation.change_schedule(
             actor=people.agent, change=change, planned_start=end, planned_end=start
         )
     assert "planned_end" in error.value.message_dict

@@ -7,7 +7,10 @@ from django.urls import reverse
 from serviceloop.core.models import AuditEvent
 from serviceloop.desk.models import Kind, TicketEvent
 from serviceloop.desk.tests.factories import TicketFactory
-from serviceloop.transition import services_change_links, services_changes
+from serviceloop.transition import (
+    services_change_implementation,
+    services_change_links,
+)
 from serviceloop.transition.lifecycle import ChangeStatus
 from serviceloop.transition.tests.factories import ReleaseFactory
 
@@ -28,7 +31,7 @@ def incident(people):
 @pytest.fixture
 def failed_change(people, new_change, walk):
     change = walk(new_change(), CS.IMPLEMENTING)
-    return services_changes.change_complete(
+    return services_change_implementation.change_complete(
         actor=people.agent, change=change, target=CS.FAILED, note="The upgrade broke logins."
     )
 

@@ -12,7 +12,11 @@ from django.utils import timezone
 
 from serviceloop.desk.models import Kind, TicketConfigurationItem
 from serviceloop.desk.tests.factories import TicketFactory
-from serviceloop.transition import queries, services_change_links, services_changes
+from serviceloop.transition import (
+    queries,
+    services_change_implementation,
+    services_change_links,
+)
 from serviceloop.transition.lifecycle import ChangeStatus
 from serviceloop.transition.tests.factories import ChangeRequestFactory
 
@@ -152,7 +156,7 @@ def test_the_schedule_form_lists_the_conflicts_once_and_asks_for_a_reason(
 def failed(people, new_change, walk):
     """A change on the ERP database that failed; its impact: erp-app and the ERP service."""
     change = walk(new_change(), CS.IMPLEMENTING)
-    return services_changes.change_complete(
+    return services_change_implementation.change_complete(
         actor=people.agent, change=change, target=CS.FAILED, note="Logins broke."
     )
 

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from serviceloop.transition import services_changes
+from serviceloop.transition import services_change_implementation
 from serviceloop.transition.lifecycle import ChangeStatus
 from serviceloop.transition.models import ChangeOutcome, ChangeRequest, ChangeType
 from serviceloop.transition.queries import Ratio, change_success_rate, emergency_change_ratio
@@ -70,7 +70,9 @@ def test_success_rate_is_none_without_changes(db):
 def test_success_rate_through_the_services(people, new_change, walk):
     good = walk(new_change(), CS.IMPLEMENTED)
     bad = walk(new_change(), CS.IMPLEMENTING)
-    services_changes.change_complete(actor=people.agent, change=bad, target=CS.FAILED, note="No.")
+    services_change_implementation.change_complete(
+        actor=people.agent, change=bad, target=CS.FAILED, note="No."
+    )
     now = timezone.now()
     assert change_success_rate(
         now - datetime.timedelta(hours=1), now + datetime.timedelta(hours=1)

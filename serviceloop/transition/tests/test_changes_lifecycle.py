@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from serviceloop.core.models import AuditEvent
-from serviceloop.transition import services_changes
+from serviceloop.transition import services_change_implementation, services_changes
 from serviceloop.transition.lifecycle import CHANGE_TRANSITIONS, ChangeStatus
 from serviceloop.transition.models import (
     ChangeEventKind,
@@ -274,12 +274,12 @@ def test_a_standard_change_closes_without_review_but_a_normal_one_does_not(
         configuration_items=[cmdb.printer],
     )
     standard = walk(standard, CS.IMPLEMENTED)
-    standard = services_changes.change_close(actor=people.agent, change=standard)
+    standard = services_change_implementation.change_close(actor=people.agent, change=standard)
     assert standard.status == CS.CLOSED
 
     normal = walk(new_change(items=[cmdb.host]), CS.IMPLEMENTED)
     with pytest.raises(ValidationError):
-        services_changes.change_close(actor=people.agent, change=normal)
+        services_change_implementation.change_close(actor=people.agent, change=normal)
 
 
 # --- Normal changes: with or without the CAB -----------------------------------------------
@@ -329,12 +329,14 @@ def test_a_medium_risk_change_cannot_skip_the_cab(people, cmdb, new_change, walk
 def test_failing_needs_a_note_and_a_failed_change_can_be_backed_out(people, new_change, walk):
     change = walk(new_change(), CS.IMPLEMENTING)
     with pytest.raises(ValidationError):
-        services_changes.change_complete(actor=people.agent, change=change, target=CS.FAILED)
-    change = services_changes.change_complete(
+        services_change_implementation.change_complete(
+            actor=people.agent, change=change, target=CS.FAILED
+        )
+    change = services_change_implementation.change_complete(
         actor=people.agent, change=change, target=CS.FAILED, note="Upgrade script crashed."
     )
     assert change.outcome == ChangeOutcome.FAILED
-    change = services_changes.change_complete(
+    change = services_change_implementation.change_complete(
         actor=people.agent, change=change, target=CS.BACKED_OUT, note="Backup restored."
     )
     assert change.status == CS.BACKED_OUT and change.outcome == ChangeOutcome.BACKED_OUT
@@ -343,17 +345,19 @@ def test_failing_needs_a_note_and_a_failed_change_can_be_backed_out(people, new_
 
 def test_review_of_a_failed_change_cannot_call_it_successful(people, new_change, walk):
     change = walk(new_change(), CS.IMPLEMENTING)
-    change = services_changes.change_complete(
+    change = services_change_implementation.change_complete(
         actor=people.agent, change=change, target=CS.FAILED, note="Broke."
     )
     with pytest.raises(ValidationError):
-        services_changes.change_review(actor=people.agent, change=change, success=True, notes="ok")
-    change = services_changes.change_review(
+        services_change_implementation.change_review(
+            actor=people.agent, change=change, success=True, notes="ok"
+        )
+    change = services_change_implementation.change_review(
         actor=people.agent, change=change, success=False, notes="Broke.", lessons="Test first."
     )
     assert change.status == CS.REVIEWED and change.outcome == ChangeOutcome.FAILED
     assert change.reviewed_by == people.agent and change.review_lessons == "Test first."
-    change = services_changes.change_close(actor=people.agent, change=change)
+    change = services_change_implementation.change_close(actor=people.agent, change=change)
     assert change.status == CS.CLOSED and change.closed_at is not None
 
 

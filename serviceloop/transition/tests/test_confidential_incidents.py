@@ -10,7 +10,11 @@ from django.utils import timezone
 
 from serviceloop.desk.models import Ticket
 from serviceloop.desk.tests.factories import TicketFactory
-from serviceloop.transition import services_change_links, services_changes
+from serviceloop.transition import (
+    services_change_implementation,
+    services_change_links,
+)
+from serviceloop.transition import services_release_deployments as deployments
 from serviceloop.transition import services_releases as svc
 from serviceloop.transition.lifecycle import ChangeStatus, ReleaseStatus
 from serviceloop.transition.models import Release
@@ -33,7 +37,7 @@ def confidential(people, **kwargs):
 @pytest.fixture
 def failed_change(people, new_change, walk):
     change = walk(new_change(), CS.IMPLEMENTING)
-    return services_changes.change_complete(
+    return services_change_implementation.change_complete(
         actor=people.agent, change=change, target=CS.FAILED, note="The upgrade broke logins."
     )
 
@@ -85,12 +89,16 @@ def deployed(people, cmdb, new_change, walk):
         els_end=timezone.now() + datetime.timedelta(days=30),
         criteria=["Logins work"],
     )
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.TESTING)
+    release = deployments.release_transition(actor=people.agent, release=release, target=RS.TESTING)
     for criterion in release.criteria.all():
         svc.release_criterion_record(actor=people.agent, criterion=criterion, result="pass")
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYING)
-    svc.release_deploy(actor=people.agent, release=release, environment="prod", outcome="succeeded")
-    return svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYED)
+    release = deployments.release_transition(
+        actor=people.agent, release=release, target=RS.DEPLOYING
+    )
+    deployments.release_deploy(
+        actor=people.agent, release=release, environment="prod", outcome="succeeded"
+    )
+    return deployments.release_transition(actor=people.agent, release=release, target=RS.DEPLOYED)
 
 
 def test_a_release_lists_a_confidential_incident_only_to_the_cleared(

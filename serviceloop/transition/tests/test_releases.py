@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from serviceloop.core.models import AuditEvent
 from serviceloop.desk.tests.factories import TicketFactory
+from serviceloop.transition import services_release_deployments as deployments
 from serviceloop.transition import services_releases as svc
 from serviceloop.transition.lifecycle import ChangeStatus, ReleaseStatus
 from serviceloop.transition.models import Deployment, Environment, Release, Rollback
@@ -40,11 +41,15 @@ def pass_all(people, release):
 
 
 def to_deployed(people, release):
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.TESTING)
+    release = deployments.release_transition(actor=people.agent, release=release, target=RS.TESTING)
     pass_all(people, release)
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYING)
-    svc.release_deploy(actor=people.agent, release=release, environment="prod", outcome="succeeded")
-    return svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYED)
+    release = deployments.release_transition(
+        actor=people.agent, release=release, target=RS.DEPLOYING
+    )
+    deployments.release_deploy(
+        actor=people.agent, release=release, environment="prod", outcome="succeeded"
+    )
+    return deployments.release_transition(actor=people.agent, release=release, target=RS.DEPLOYED)
 
 
 def test_create_with_criteria(people, release):
@@ -60,7 +65,7 @@ def test_create_with_criteria(people, release):
 def test_deployment_needs_every_criterion_passed_and_every_change_approved(
     people, release, new_change
 ):
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.TESTING)
+    release = deployments.release_transition(actor=people.agent, release=release, target=RS.TESTING)
     [first, second] = release.criteria.all()
     svc.release_criterion_record(actor=people.agent, criterion=first, result="pass")
     with pytest.raises(ValidationError):
@@ -73,24 +78,28 @@ def test_deployment_needs_every_criterion_passed_and_every_change_approved(
     svc.release_update(actor=people.agent, release=release, changes=[approved, draft])
 
     with pytest.raises(ValidationError) as error:
-        svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYING)
+        deployments.release_transition(actor=people.agent, release=release, target=RS.DEPLOYING)
     text = str(error.value)
     assert "Month-end report matches" in text and draft.reference in text
 
     svc.release_criterion_record(actor=people.agent, criterion=second, result="pass", note="Fixed.")
     svc.release_update(actor=people.agent, release=release, changes=[approved])
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYING)
+    release = deployments.release_transition(
+        actor=people.agent, release=release, target=RS.DEPLOYING
+    )
     assert release.status == RS.DEPLOYING
 
 
 def test_environments_and_the_production_deployment(people, release):
     with pytest.raises(ValidationError):  # nothing is deployed while only planned
-        svc.release_deploy(
+        deployments.release_deploy(
             actor=people.agent, release=release, environment="dev", outcome="succeeded"
         )
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.TESTING)
-    svc.release_deploy(actor=people.agent, release=release, environment="dev", outcome="succeeded")
-    svc.release_deploy(
+    release = deployments.release_transition(actor=people.agent, release=release, target=RS.TESTING)
+    deployments.release_deploy(
+        actor=people.agent, release=release, environment="dev", outcome="succeeded"
+    )
+    deployments.release_deploy(
         actor=people.agent,
         release=release,
         environment="test",
@@ -98,22 +107,26 @@ def test_environments_and_the_production_deployment(people, release):
         notes="Bad config",
     )
     with pytest.raises(ValidationError):
-        svc.release_deploy(
+        deployments.release_deploy(
             actor=people.agent, release=release, environment="prod", outcome="succeeded"
         )
     with pytest.raises(ValidationError):  # a failed deployment needs notes
-        svc.release_deploy(
+        deployments.release_deploy(
             actor=people.agent, release=release, environment="test", outcome="failed"
         )
     pass_all(people, release)
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYING)
+    release = deployments.release_transition(
+        actor=people.agent, release=release, target=RS.DEPLOYING
+    )
     with pytest.raises(ValidationError) as error:
-        svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYED)
+        deployments.release_transition(actor=people.agent, release=release, target=RS.DEPLOYED)
     assert "production deployment" in str(error.value)
-    deployment = svc.release_deploy(
+    deployment = deployments.release_deploy(
         actor=people.agent, release=release, environment="prod", outcome="succeeded"
     )
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYED)
+    release = deployments.release_transition(
+        actor=people.agent, release=release, target=RS.DEPLOYED
+    )
     assert release.actual_deploy_at == deployment.deployed_at
     assert list(
         Deployment.objects.filter(release=release).values_list("environment", flat=True)
@@ -122,20 +135,26 @@ def test_environments_and_the_production_deployment(people, release):
 
 def test_deployed_needs_the_end_of_early_life_support(people, release):
     svc.release_update(actor=people.agent, release=release, els_end=None)
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.TESTING)
+    release = deployments.release_transition(actor=people.agent, release=release, target=RS.TESTING)
     pass_all(people, release)
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYING)
-    svc.release_deploy(actor=people.agent, release=release, environment="prod", outcome="succeeded")
+    release = deployments.release_transition(
+        actor=people.agent, release=release, target=RS.DEPLOYING
+    )
+    deployments.release_deploy(
+        actor=people.agent, release=release, environment="prod", outcome="succeeded"
+    )
     with pytest.raises(ValidationError) as error:
-        svc.release_transition(actor=people.agent, release=release, target=RS.DEPLOYED)
+        deployments.release_transition(actor=people.agent, release=release, target=RS.DEPLOYED)
     assert "els_end" in error.value.message_dict
 
 
 def test_a_production_rollback_rolls_the_release_back(people, release):
     release = to_deployed(people, release)
     with pytest.raises(ValidationError):
-        svc.release_rollback(actor=people.agent, release=release, environment="prod", reason="")
-    rollback = svc.release_rollback(
+        deployments.release_rollback(
+            actor=people.agent, release=release, environment="prod", reason=""
+        )
+    rollback = deployments.release_rollback(
         actor=people.agent, release=release, environment="prod", reason="Logins fail for SSO users."
     )
     release.refresh_from_db()
@@ -143,17 +162,17 @@ def test_a_production_rollback_rolls_the_release_back(people, release):
     assert Rollback.objects.get().reason == "Logins fail for SSO users."
     [row] = AuditEvent.objects.filter(verb="release.rollback")
     assert row.payload["status"] == ["deployed", "rolled_back"]
-    release = svc.release_transition(actor=people.agent, release=release, target=RS.TESTING)
+    release = deployments.release_transition(actor=people.agent, release=release, target=RS.TESTING)
     assert release.status == RS.TESTING
 
 
 def test_illegal_release_moves_are_refused(people, release):
     for target in (RS.DEPLOYED, RS.CLOSED, RS.DEPLOYING):
         with pytest.raises(ValidationError):
-            svc.release_transition(actor=people.agent, release=release, target=target)
+            deployments.release_transition(actor=people.agent, release=release, target=target)
     with pytest.raises(ValidationError):  # cancelling needs a reason
-        svc.release_transition(actor=people.agent, release=release, target=RS.CANCELLED)
-    release = svc.release_transition(
+        deployments.release_transition(actor=people.agent, release=release, target=RS.CANCELLED)
+    release = deployments.release_transition(
         actor=people.agent, release=release, target=RS.CANCELLED, note="Vendor withdrew it."
     )
     with pytest.raises(ValidationError):
@@ -197,7 +216,7 @@ def test_early_life_incidents(people, cmdb, release):
 
 def test_read_only_staff_cannot_write_releases(people, release):
     with pytest.raises(PermissionDenied):
-        svc.release_transition(actor=people.auditor, release=release, target=RS.TESTING)
+        deployments.release_transition(actor=people.auditor, release=release, target=RS.TESTING)
     with pytest.raises(PermissionDenied):
         svc.release_create(actor=people.top, name="x")
 
