@@ -16,21 +16,44 @@ from django.utils.translation import gettext_lazy as _
 from serviceloop.core.models import Calendar, CalendarDay, Organisation, Team, User
 from serviceloop.core.roles import Role
 
+# Django's templates of radio buttons and checkbox lists, which core draws Bootstrap's way.
+CHOICE_LIST_TEMPLATES = {
+    "django/forms/widgets/radio.html": "core/widgets/check_list.html",
+    "django/forms/widgets/checkbox_select.html": "core/widgets/check_list.html",
+}
+CHOICE_OPTION_TEMPLATES = {
+    "django/forms/widgets/radio_option.html": "core/widgets/check_option.html",
+    "django/forms/widgets/checkbox_option.html": "core/widgets/check_option.html",
+}
+
 
 class BootstrapMixin:
-    """Give every widget Bootstrap's classes."""
+    """Give every widget Bootstrap's classes. Radio buttons and checkbox lists are drawn as
+    Bootstrap's checks (``form-check`` rows, ``form-check-input`` buttons), never as text
+    boxes; a widget that brings its own templates keeps them."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                # RadioSelect covers CheckboxSelectMultiple; the class goes on each button
                 css = "form-check-input"
+                widget.template_name = CHOICE_LIST_TEMPLATES.get(
+                    widget.template_name, widget.template_name
+                )
+                if hasattr(widget, "option_template_name"):
+                    widget.option_template_name = CHOICE_OPTION_TEMPLATES.get(
+                        widget.option_template_name, widget.option_template_name
+                    )
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 css = "form-select"
             else:
                 css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            classes = widget.attrs.get("class", "").split()
+            if css not in classes:
+                classes.append(css)
+            widget.attrs["class"] = " ".join(classes)
 
 
 def time_zone_choices():

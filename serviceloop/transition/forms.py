@@ -215,42 +215,21 @@ class ScheduleForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class ChoiceButtons(forms.RadioSelect):
-    """Radio buttons as Bootstrap draws them: the check class on each button, none on the
-    list around them."""
-
-    def create_option(self, *args, **kwargs):
-        option = super().create_option(*args, **kwargs)
-        option["attrs"]["class"] = "form-check-input me-1"
-        return option
-
-
-class ChoiceButtonsMixin(BootstrapMixin):
-    """Bootstrap's classes, except on radio buttons: the mixin's ``form-control`` would draw
-    each button, and the list around them, as an empty text box."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, ChoiceButtons):
-                field.widget.attrs.pop("class", None)
-
-
-class VoteForm(ChoiceButtonsMixin, forms.Form):
+class VoteForm(BootstrapMixin, forms.Form):
     decision = forms.ChoiceField(
-        label=_("decision"), choices=CabDecision.choices, widget=ChoiceButtons
+        label=_("decision"), choices=CabDecision.choices, widget=forms.RadioSelect
     )
     comment = forms.CharField(
         label=_("comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
 
-class ReviewForm(ChoiceButtonsMixin, forms.Form):
+class ReviewForm(BootstrapMixin, forms.Form):
     success = forms.TypedChoiceField(
         label=_("was the change successful?"),
         choices=[("yes", _("yes")), ("no", _("no"))],
         coerce=lambda v: v == "yes",
-        widget=ChoiceButtons,
+        widget=forms.RadioSelect,
     )
     notes = forms.CharField(label=_("review notes"), widget=forms.Textarea(attrs={"rows": 4}))
     lessons = forms.CharField(

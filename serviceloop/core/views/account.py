@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from serviceloop.core.audit_redaction import audit_events_redact
+from serviceloop.core.audit_sentences import audit_lines
 from serviceloop.core.forms import LoginForm, ProfileForm
 from serviceloop.core.models import AuditEvent, Notification, Organisation, Team, User
 from serviceloop.core.roles import Capability
@@ -49,8 +49,9 @@ def home(request):
             "teams": Team.objects.filter(is_active=True).count(),
         }
     if user.has_capability(Capability.READ_AUDIT_TRAIL):
-        context["recent_audit"] = audit_events_redact(
-            user, AuditEvent.objects.visible_to(user).select_related("organisation")[:8]
+        # as sentences, redacted where the reader may not see the record
+        context["recent_audit"] = audit_lines(
+            user, AuditEvent.objects.visible_to(user).select_related("actor", "organisation")[:8]
         )
     return render(request, "core/home.html", context)
 

@@ -67,7 +67,7 @@ def test_the_vote_page_draws_radio_buttons_and_no_link_to_itself(
     html = client.get(reverse("change_vote_page", args=[change.reference])).content.decode()
     buttons = radios(html, "decision")
     assert len(buttons) == 3
-    assert all('class="form-check-input me-1"' in b for b in buttons)
+    assert all('class="form-check-input"' in b and "form-control" not in b for b in buttons)
     assert '<div id="id_decision">' in html  # the list around them: no text-box class
     assert 'data-testid="vote-link"' not in html
     # the change's own page leads a seated member to the vote
