@@ -4,20 +4,17 @@ and period, and cost lines (the actual costs) entered one by one or imported."""
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.core.audit import audit_record, field_changes, snapshot
 from serviceloop.demand.models import Budget, CostCategory, CostLine, CostSource
 from serviceloop.demand.permissions import can_edit_service_records
+from serviceloop.demand.record_writes import record_create, record_update
 from serviceloop.demand.validation import (
-    bump,
-    check_version,
     clean_currency,
     clean_date,
     clean_decimal,
-    clean_period,
+    clean_service_and_period,
     clean_text,
     raise_if,
 )
@@ -42,17 +39,7 @@ def _duplicate_budget() -> ValidationError:
 
 
 def _clean_budget(values: dict, errors: dict) -> dict:
-    cleaned = {}
-    if "service" in values:
-        if not isinstance(values["service"], Service):
-            errors["service"] = _("Choose a service.")
-        cleaned["service"] = values["service"]
-    if "period" in values:
-        period = clean_period(values["period"], "period", errors)
-        if period is not None:
-            cleaned.update(
-                period_kind=period.kind, period_start=period.start, period_end=period.end
-            )
+    cleaned = clean_service_and_period(values, errors)
     if "amount" in values:
         cleaned["amount"] = clean_decimal(
             values["amount"], "amount", errors, required=_("Enter the budget amount."), minimum=0
@@ -78,29 +65,10 @@ def budget_create(
         errors,
     )  # fmt: skip
     raise_if(errors)
-    if Budget.objects.filter(
-        service=cleaned["service"],
-        period_kind=cleaned["period_kind"],
-        period_start=cleaned["period_start"],
-    ).exists():
-        raise _duplicate_budget()
-    try:
-        with transaction.atomic():
-            budget = Budget.objects.create(
-                created_by=actor if getattr(actor, "pk", None) else None,
-                created_at=now,
-                updated_at=now,
-                **cleaned,
-            )
-            audit_record(
-                actor=actor,
-                verb="budget.created",
-                obj=budget,
-                payload=snapshot(budget, BUDGET_FIELDS),
-            )
-    except IntegrityError as exc:
-        raise _duplicate_budget() from exc
-    return budget
+    return record_create(
+        Budget, actor=actor, verb="budget.created", fields=BUDGET_FIELDS, cleaned=cleaned,
+        now=now, unique=("service", "period_kind", "period_start"), duplicate=_duplicate_budget,
+    )  # fmt: skip
 
 
 def budget_update(*, actor, budget: Budget, expected_version=None, now=None, **values) -> Budget:
@@ -113,21 +81,10 @@ def budget_update(*, actor, budget: Budget, expected_version=None, now=None, **v
     errors: dict = {}
     cleaned = _clean_budget(values, errors)
     raise_if(errors)
-    try:
-        with transaction.atomic():
-            current = Budget.objects.select_for_update(of=("self",)).get(pk=budget.pk)
-            check_version(current, expected_version)
-            before = snapshot(current, BUDGET_FIELDS)
-            for name, value in cleaned.items():
-                setattr(current, name, value)
-            changes = field_changes(current, before, BUDGET_FIELDS)
-            if not changes:
-                return current
-            bump(current, now)
-            audit_record(actor=actor, verb="budget.updated", obj=current, payload=changes)
-    except IntegrityError as exc:
-        raise _duplicate_budget() from exc
-    return current
+    return record_update(
+        budget, actor=actor, verb="budget.updated", fields=BUDGET_FIELDS, cleaned=cleaned,
+        now=now, expected_version=expected_version, duplicate=_duplicate_budget,
+    )  # fmt: skip
 
 
 # --- Cost lines ----------------------------------------------------------------------------
@@ -197,18 +154,10 @@ def cost_line_create(
     if source not in CostSource.values:
         errors["source"] = _("Unknown source.")
     raise_if(errors)
-    with transaction.atomic():
-        line = CostLine.objects.create(
-            source=source,
-            created_by=actor if getattr(actor, "pk", None) else None,
-            created_at=now,
-            updated_at=now,
-            **cleaned,
-        )
-        audit_record(
-            actor=actor, verb="cost_line.created", obj=line, payload=snapshot(line, COST_FIELDS)
-        )
-    return line
+    return record_create(
+        CostLine, actor=actor, verb="cost_line.created", fields=COST_FIELDS, cleaned=cleaned,
+        now=now, source=source,
+    )  # fmt: skip
 
 
 def cost_line_update(
@@ -226,15 +175,7 @@ def cost_line_update(
     errors: dict = {}
     cleaned = clean_cost_fields(values, errors, today=timezone.localdate(now))
     raise_if(errors)
-    with transaction.atomic():
-        current = CostLine.objects.select_for_update(of=("self",)).get(pk=line.pk)
-        check_version(current, expected_version)
-        before = snapshot(current, COST_FIELDS)
-        for name, value in cleaned.items():
-            setattr(current, name, value)
-        changes = field_changes(current, before, COST_FIELDS)
-        if not changes:
-            return current
-        bump(current, now)
-        audit_record(actor=actor, verb="cost_line.updated", obj=current, payload=changes)
-    return current
+    return record_update(
+        line, actor=actor, verb="cost_line.updated", fields=COST_FIELDS, cleaned=cleaned,
+        now=now, expected_version=expected_version,
+    )  # fmt: skip

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.core.audit import audit_record, field_changes, snapshot
+from serviceloop.core.audit import audit_record, snapshot
 from serviceloop.core.models import Team, User
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.roles import Capability
@@ -39,9 +39,8 @@ from serviceloop.demand.permissions import (
     can_manage,
     can_record_measurements,
 )
+from serviceloop.demand.record_writes import record_update
 from serviceloop.demand.validation import (
-    bump,
-    check_version,
     clean_date,
     clean_decimal,
     clean_instant,
@@ -262,18 +261,10 @@ def plan_update(*, actor, plan: CapacityPlan, expected_version=None, now=None, *
     whole = {name: getattr(plan, name) for name in PLAN_FIELDS} | cleaned
     _check_plan_whole(whole, errors)
     raise_if(errors)
-    with transaction.atomic():
-        current = CapacityPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
-        check_version(current, expected_version)
-        before = snapshot(current, PLAN_FIELDS)
-        for name, value in cleaned.items():
-            setattr(current, name, value)
-        changes = field_changes(current, before, PLAN_FIELDS)
-        if not changes:
-            return current
-        bump(current, now)
-        audit_record(actor=actor, verb="capacity_plan.updated", obj=current, payload=changes)
-    return current
+    return record_update(
+        plan, actor=actor, verb="capacity_plan.updated", fields=PLAN_FIELDS, cleaned=cleaned,
+        now=now, expected_version=expected_version,
+    )  # fmt: skip
 
 
 # --- Measurements --------------------------------------------------------------------------

@@ -2,19 +2,16 @@
 period and unit, with the forecast quantity and, once known, the actual consumption."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.core.audit import audit_record, field_changes, snapshot
 from serviceloop.core.models import Organisation, OrganisationKind
 from serviceloop.demand.models import DemandRecord
 from serviceloop.demand.permissions import can_edit_service_records
+from serviceloop.demand.record_writes import record_create, record_update
 from serviceloop.demand.validation import (
-    bump,
-    check_version,
     clean_decimal,
-    clean_period,
+    clean_service_and_period,
     clean_text,
     raise_if,
 )
@@ -48,16 +45,7 @@ def _clean(values: dict, errors: dict) -> dict:
         ):
             errors["organisation"] = _("Choose a customer organisation.")
         cleaned["organisation"] = organisation
-    if "service" in values:
-        if not isinstance(values["service"], Service):
-            errors["service"] = _("Choose a service.")
-        cleaned["service"] = values["service"]
-    if "period" in values:
-        period = clean_period(values["period"], "period", errors)
-        if period is not None:
-            cleaned.update(
-                period_kind=period.kind, period_start=period.start, period_end=period.end
-            )
+    cleaned |= clean_service_and_period(values, errors)
     if "unit" in values:
         cleaned["unit"] = clean_text(
             values["unit"],
@@ -118,31 +106,11 @@ def demand_record_create(
         errors,
     )
     raise_if(errors)
-    if DemandRecord.objects.filter(
-        organisation=cleaned["organisation"],
-        service=cleaned["service"],
-        period_kind=cleaned["period_kind"],
-        period_start=cleaned["period_start"],
-        unit=cleaned["unit"],
-    ).exists():
-        raise _duplicate_error()
-    try:
-        with transaction.atomic():
-            record = DemandRecord.objects.create(
-                created_by=actor if getattr(actor, "pk", None) else None,
-                created_at=now,
-                updated_at=now,
-                **cleaned,
-            )
-            audit_record(
-                actor=actor,
-                verb="demand_record.created",
-                obj=record,
-                payload=snapshot(record, FIELDS),
-            )
-    except IntegrityError as exc:  # created a moment ago by someone else
-        raise _duplicate_error() from exc
-    return record
+    return record_create(
+        DemandRecord, actor=actor, verb="demand_record.created", fields=FIELDS,
+        cleaned=cleaned, now=now, duplicate=_duplicate_error,
+        unique=("organisation", "service", "period_kind", "period_start", "unit"),
+    )  # fmt: skip
 
 
 def demand_record_update(
@@ -158,18 +126,7 @@ def demand_record_update(
     errors: dict = {}
     cleaned = _clean(values, errors)
     raise_if(errors)
-    try:
-        with transaction.atomic():
-            current = DemandRecord.objects.select_for_update(of=("self",)).get(pk=record.pk)
-            check_version(current, expected_version)
-            before = snapshot(current, FIELDS)
-            for name, value in cleaned.items():
-                setattr(current, name, value)
-            changes = field_changes(current, before, FIELDS)
-            if not changes:
-                return current
-            bump(current, now)
-            audit_record(actor=actor, verb="demand_record.updated", obj=current, payload=changes)
-    except IntegrityError as exc:
-        raise _duplicate_error() from exc
-    return current
+    return record_update(
+        record, actor=actor, verb="demand_record.updated", fields=FIELDS, cleaned=cleaned,
+        now=now, expected_version=expected_version, duplicate=_duplicate_error,
+    )  # fmt: skip

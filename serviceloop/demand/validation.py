@@ -94,6 +94,26 @@ def clean_period(value, field: str, errors: dict) -> Period | None:
         return None
 
 
+def clean_service_and_period(values: dict, errors: dict) -> dict:
+    """Of ``values``, the ``service`` (a catalogue service) and the ``period`` (as
+    ``clean_period``, stored as ``period_kind``, ``period_start`` and ``period_end``), those
+    given: the keys every record per service and period is cleaned with."""
+    from serviceloop.portfolio.models import Service
+
+    cleaned = {}
+    if "service" in values:
+        if not isinstance(values["service"], Service):
+            errors["service"] = _("Choose a service.")
+        cleaned["service"] = values["service"]
+    if "period" in values:
+        period = clean_period(values["period"], "period", errors)
+        if period is not None:
+            cleaned.update(
+                period_kind=period.kind, period_start=period.start, period_end=period.end
+            )
+    return cleaned
+
+
 def clean_date(value, field: str, errors: dict, *, required: str = "") -> datetime.date | None:
     if value in (None, ""):
         if required:

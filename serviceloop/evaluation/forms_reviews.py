@@ -105,16 +105,22 @@ class ActionForm(BootstrapMixin, forms.Form):
         ]
 
 
-class ActionEditForm(BootstrapMixin, forms.Form):
-    description = forms.CharField(
-        label=_("action"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
-    )
-    owner = forms.ModelChoiceField(label=_("owner"), queryset=User.objects.none())
-    due_on = forms.DateField(label=_("due"), widget=DateInput())
+class DecisionEditForm(DecisionForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_queryset()
+
+class ActionEditForm(ActionForm):
+    """An action's details as recorded in the meeting (the decision: one taken on its input)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    @staticmethod
+    def initial_for(action) -> dict:
+        return {
+            "description": action.description, "owner": action.owner_id,
+            "due_on": action.due_on, "version": action.version,
+            "decision": action.decision.number if action.decision else None,
+        }  # fmt: skip
 
 
 class ActionMoveForm(forms.Form):

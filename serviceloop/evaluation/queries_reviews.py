@@ -69,9 +69,15 @@ def review_sections(review: ManagementReview, *, only: str = "") -> list[Section
     inputs = review.inputs.order_by("position")
     if only:
         inputs = inputs.filter(code=only)
+    inputs = list(inputs)
+    by_pk = {i.pk: i for i in inputs}
     decisions, actions = defaultdict(list), defaultdict(list)
     for decision in ReviewDecision.objects.filter(review=review).select_related("recorded_by"):
         decisions[decision.review_input_id].append(decision)
     for action in ReviewAction.objects.filter(review=review).select_related("owner", "decision"):
+        # the rows name their review and input: the ones in hand, no query per row
+        action.review = review
+        if action.review_input_id in by_pk:
+            action.review_input = by_pk[action.review_input_id]
         actions[action.review_input_id].append(action)
     return [Section(i, section_view(i), decisions[i.pk], actions[i.pk]) for i in inputs]

@@ -1,7 +1,8 @@
 """Management review actions after the meeting (clause 9.3): closing, cancelling and
-reopening them (the declared ``ACTION_TRANSITIONS``), changing an open one, raising one as an
-improvement (clause 10.2), and reminding owners of overdue ones. Same rules as
-``services_reviews``: permission, validation, one transaction with its audit row.
+reopening them (the declared ``ACTION_TRANSITIONS``), changing an open one (until the chair
+approves the minutes), raising one as an improvement (clause 10.2), and reminding owners of
+overdue ones. Same rules as ``services_reviews``: permission, validation, one transaction
+with its audit row.
 """
 
 import datetime
@@ -18,13 +19,20 @@ from serviceloop.core.services.notifications import notify
 from serviceloop.evaluation.models import (
     ActionStatus,
     ReviewAction,
+    ReviewDecision,
     ReviewStatus,
     review_action_transition_for,
 )
 from serviceloop.evaluation.models.reviews import PREPARE, REVIEW
 from serviceloop.evaluation.permissions_reviews import action_roles
-from serviceloop.evaluation.services_reviews import TEXT_LIMIT
-from serviceloop.planning.field_cleaning import clean_date, clean_owner, clean_text, raise_if
+from serviceloop.evaluation.services_reviews import TEXT_LIMIT, editable_review
+from serviceloop.planning.field_cleaning import (
+    check_version,
+    clean_date,
+    clean_owner,
+    clean_text,
+    raise_if,
+)
 
 
 def review_action_transition(
@@ -73,14 +81,23 @@ def review_action_transition(
     return action
 
 
-def review_action_update(*, actor, action: ReviewAction, **changes) -> ReviewAction:
-    """Change an open action's description, owner or due date (top management or a
-    preparer); a new owner is told."""
-    unknown = set(changes) - {"description", "owner", "due_on"}
+ACTION_FIELDS = ("description", "owner", "due_on", "decision")
+
+
+def review_action_update(
+    *, actor, action: ReviewAction, expected_version: int | None = None, now=None, **changes
+) -> ReviewAction:
+    """Change an open action's description, owner, due date (not in the past when changed) or
+    the decision it carries out (one taken on its input, or none): top management or a
+    preparer, until the chair approves the minutes; then the action is read-only and only
+    moves to its closure. A new owner is told; one audit row with each change before and
+    after."""
+    unknown = set(changes) - set(ACTION_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     if not action_roles(actor, action) & {PREPARE, REVIEW}:
         raise PermissionDenied
+    now = now or timezone.now()
     errors: dict = {}
     cleaned = {}
     if "description" in changes:
@@ -91,23 +108,39 @@ def review_action_update(*, actor, action: ReviewAction, **changes) -> ReviewAct
         cleaned["owner"] = clean_owner(changes["owner"], errors)
     if "due_on" in changes:
         cleaned["due_on"] = clean_date(changes["due_on"], "due_on", errors)
+    if "decision" in changes:
+        decision = changes["decision"]
+        if decision is not None and not isinstance(decision, ReviewDecision):
+            errors["decision"] = _("Choose a decision taken on this input.")
+        cleaned["decision"] = decision
     raise_if(errors)
-    fields = ("description", "owner", "due_on")
     with transaction.atomic():
+        editable_review(action.review_id)
         action = (
             ReviewAction.objects.select_for_update(of=("self",))
             .select_related("review")
             .get(pk=action.pk)
         )
+        check_version(action, expected_version)
         if not action.is_open:
             raise ValidationError(_("Only an open action is changed."))
-        before = snapshot(action, fields)
+        due_on = cleaned.get("due_on")
+        if due_on and due_on != action.due_on and due_on < timezone.localdate(now):
+            errors["due_on"] = _("The due date cannot be in the past.")
+        decision = cleaned.get("decision")
+        if decision is not None and (
+            decision.review_id != action.review_id
+            or decision.review_input_id != action.review_input_id
+        ):
+            errors["decision"] = _("Choose a decision taken on this input.")
+        raise_if(errors)
+        before = snapshot(action, ACTION_FIELDS)
         for name, value in cleaned.items():
             setattr(action, name, value)
-        made = field_changes(action, before, fields)
+        made = field_changes(action, before, ACTION_FIELDS)
         if not made:
             return action
-        action.updated_at = timezone.now()
+        action.updated_at = now
         action.version += 1
         action.save()
         audit_record(

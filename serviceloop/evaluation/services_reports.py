@@ -152,6 +152,18 @@ def _raise_if(errors: dict) -> None:
         raise ValidationError(errors)
 
 
+def _locked(template: ReportTemplate, expected_version: int | None) -> ReportTemplate:
+    """The template re-read under a row lock; ValidationError ``stale`` when
+    ``expected_version`` is given and no longer its version."""
+    template = ReportTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
+    if expected_version is not None and expected_version != template.version:
+        raise ValidationError(
+            _("Someone changed this record since you opened it. Reload and try again."),
+            code="stale",
+        )
+    return template
+
+
 def _payload(template: ReportTemplate) -> dict:
     return snapshot(template, TEMPLATE_FIELDS)
 
@@ -199,12 +211,7 @@ def template_update(
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     errors: dict = {}
     with transaction.atomic():
-        template = ReportTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
-        if expected_version is not None and expected_version != template.version:
-            raise ValidationError(
-                _("Someone changed this record since you opened it. Reload and try again."),
-                code="stale",
-            )
+        template = _locked(template, expected_version)
         cleaned = _clean(changes, errors, template)
         _raise_if(errors)
         before = _payload(template)
@@ -224,6 +231,29 @@ def template_update(
             payload={"changes": made},
         )
     return template
+
+
+def template_delete(
+    *, actor, template: ReportTemplate, expected_version: int | None = None
+) -> None:
+    """Delete a template that has never produced a report (a report is evidence and keeps
+    its template: deactivate such a template instead). One audit row with what it held."""
+    _require_manager(actor)
+    with transaction.atomic():
+        template = _locked(template, expected_version)
+        if template.reports.exists():
+            raise ValidationError(
+                _("Reports were generated from this template: deactivate it instead."),
+                code="has_reports",
+            )
+        audit_record(
+            actor=actor,
+            verb="report_template.deleted",
+            obj=template,
+            organisation=template.organisation,
+            payload=_payload(template),
+        )
+        template.delete()
 
 
 # --- Requesting a report -----------------------------------------------------------------

@@ -363,6 +363,23 @@ def _meeting_review(review_id) -> ManagementReview:
     return review
 
 
+def records_frozen_message(review: ManagementReview) -> str:
+    """Why the review's decisions and actions cannot be changed (it is not in the meeting)."""
+    if review.status == ReviewStatus.APPROVED:
+        return _("The minutes are approved: the decisions and actions are read-only.")
+    return _("Decisions and actions are changed during the meeting, until the chair approves "
+             "the minutes.")  # fmt: skip
+
+
+def editable_review(review_id) -> ManagementReview:
+    """The review locked for the rest of the transaction, if its decisions and actions may
+    still be changed (during the meeting, until the minutes are approved)."""
+    review = ManagementReview.objects.select_for_update(of=("self",)).get(pk=review_id)
+    if not review.in_meeting_phase:
+        raise ValidationError(records_frozen_message(review), code="frozen")
+    return review
+
+
 def review_decision_record(
     *, actor, review_input: ReviewInput, text: str, now: datetime.datetime | None = None
 ) -> ReviewDecision:
@@ -392,6 +409,41 @@ def review_decision_record(
             payload={"review": review.reference, "input": review_input.code, "number": number,
                      "text": text},
         )  # fmt: skip
+    return decision
+
+
+def review_decision_update(
+    *,
+    actor,
+    decision: ReviewDecision,
+    text: str,
+    expected_version: int | None = None,
+    now: datetime.datetime | None = None,
+) -> ReviewDecision:
+    """Change a decision's text (top management) until the chair approves the minutes; then
+    it is read-only. One audit row with the text before and after."""
+    _require_hold(actor)
+    errors: dict = {}
+    text = clean_text(text, "text", errors, limit=TEXT_LIMIT, required=True)
+    raise_if(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = editable_review(decision.review_id)
+        decision = ReviewDecision.objects.select_for_update(of=("self",)).get(pk=decision.pk)
+        check_version(decision, expected_version)
+        if decision.text == text:
+            return decision
+        old, decision.text = decision.text, text
+        decision.version += 1
+        decision.save(update_fields=["text", "version"])
+        review.updated_at = now
+        review.save(update_fields=["updated_at"])
+        audit_record(
+            actor=actor,
+            verb="management_review.decision_updated",
+            obj=decision,
+            payload={"review": review.reference, "number": decision.number, "text": [old, text]},
+        )
     return decision
 
 

@@ -27,6 +27,11 @@ urlpatterns: list = [
         P + "inputs/<slug:code>/actions/", meeting.action_new, name="management_review_action_new"
     ),
     path(
+        P + "decisions/<int:number>/edit/",
+        meeting.decision_edit,
+        name="management_review_decision_edit",
+    ),
+    path(
         P + "actions/<int:number>/move/",
         meeting.action_move,
         name="management_review_action_move",

@@ -1,6 +1,7 @@
 """The meeting's screens (clause 9.3): text entered on an input, decisions and actions
 recorded against an input (htmx swaps the input's section in place; without JavaScript the
-form posts and the page reloads), an action's moves, edits and "raise as improvement", and
+form posts and the page reloads), their edits until the chair approves the minutes, an
+action's moves and "raise as improvement", and
 the actions tracker (filters open / overdue / mine, CSV/XLSX export)."""
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from serviceloop.evaluation.forms_reviews import (
     ActionFilterForm,
     ActionForm,
     ActionMoveForm,
+    DecisionEditForm,
     DecisionForm,
     InputTextForm,
 )
@@ -195,29 +197,77 @@ def action_move(request, reference, number):
     return _back(request, action)
 
 
+def _record_edit_page(request, review, code: str, form, save, *, saved: str, title: str):
+    """The edit page of a decision or an action on the input ``code``: ``save(cleaned
+    data)`` on a valid POST, then back to the input with ``saved``; while the review's
+    decisions and actions are read-only (the minutes approved), the reason instead."""
+    frozen = not review.in_meeting_phase
+    if not frozen and request.method == "POST" and form.is_valid():
+        try:
+            save(dict(form.cleaned_data))
+        except ValidationError as error:
+            frozen = any(getattr(e, "code", None) == "frozen"
+                         for e in getattr(error, "error_list", []))  # fmt: skip
+            if frozen:  # approved meanwhile
+                review.refresh_from_db(fields=["status"])
+            else:
+                apply_service_errors(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect(_anchor(review, code))
+    if frozen:
+        messages.error(request, services.records_frozen_message(review))
+        return redirect(_anchor(review, code))
+    return render(request, "core/form_page.html", {"form": form, "title": title})
+
+
+@login_required
+def decision_edit(request, reference, number):
+    """Change a decision's text (top management), until the chair approves the minutes."""
+    review = get_review_for(request.user, reference, hold=True)
+    decision = review.decisions.select_related("review_input").filter(number=number).first()
+    if decision is None:
+        raise Http404
+    form = DecisionEditForm(
+        request.POST or None, initial={"text": decision.text, "version": decision.version}
+    )
+    return _record_edit_page(
+        request, review, decision.review_input.code, form,
+        lambda data: services.review_decision_update(
+            actor=request.user, decision=decision, text=data["text"],
+            expected_version=data.get("version"),
+        ),
+        saved=_("Decision %s saved.") % decision.label,
+        title=_("Edit decision %(label)s of %(reference)s")
+        % {"label": decision.label, "reference": review.reference},
+    )  # fmt: skip
+
+
 @login_required
 def action_edit(request, reference, number):
+    """Change an open action's details (top management or a preparer), until the chair
+    approves the minutes."""
     action = get_action_for(request.user, reference, number)
     if not action_roles(request.user, action) & {PREPARE, REVIEW}:
         get_review_for(request.user, reference, hold=True)  # 403 for everyone else
-    initial = {"description": action.description, "owner": action.owner_id,
-               "due_on": action.due_on}  # fmt: skip
-    form = ActionEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            action_services.review_action_update(
-                actor=request.user, action=action, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect(_anchor(action.review, action.review_input.code))
-    title = _("Edit action %(label)s of %(reference)s") % {
-        "label": action.label,
-        "reference": action.review.reference,
-    }
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    decisions = list(action.review_input.decisions.order_by("number"))
+    form = ActionEditForm(
+        request.POST or None, decisions=decisions, initial=ActionEditForm.initial_for(action)
+    )
+
+    def save(data):
+        number_ = data.pop("decision", None)
+        action_services.review_action_update(
+            actor=request.user, action=action, expected_version=data.pop("version", None),
+            decision=next((d for d in decisions if d.number == number_), None), **data,
+        )  # fmt: skip
+
+    return _record_edit_page(
+        request, action.review, action.review_input.code, form, save,
+        saved=_("Changes saved."),
+        title=_("Edit action %(label)s of %(reference)s")
+        % {"label": action.label, "reference": action.review.reference},
+    )  # fmt: skip
 
 
 @login_required

@@ -158,6 +158,7 @@ def section_context(request, review, section, bound: dict | None = None) -> dict
             for action in section.actions
             for roles in [action_roles(request.user, action)]
         ],
+        "may_edit_decisions": review.in_meeting_phase and can_hold(request.user),
         **section_forms(request, review, section, bound),
     }
 

@@ -4,9 +4,13 @@ live evidence; and, for everyone, the documents he is asked to acknowledge."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from serviceloop.evaluation.widgets_dashboards import (
     CACHE_GLOBAL,
@@ -27,149 +31,137 @@ EVIDENCE_TONES = {"good": "success", "warn": "warning", "bad": "danger", "info":
 
 
 # --- My overdue actions: one source per area ----------------------------------------------------
-# Each source is ``(user, today, limit) -> (rows, count)``; an area whose models are not
-# there (ImportError) adds nothing, so the widget works on any subset of ServiceLoop.
+# Each source says how to find the viewer's overdue records of one kind and how to show one;
+# ``overdue_rows`` reads them all the same way. An area whose models are not there
+# (ImportError) adds nothing, so the widget works on any subset of ServiceLoop.
 
 
-def _plan_items(user, today, limit):
-    from serviceloop.planning.models import PlanItem
+@dataclass(frozen=True)
+class OverdueSource:
+    records: Callable  # (user, today) -> the viewer's overdue records of this kind
+    due: str  # the field holding the date they are late against (oldest first)
+    reference: Callable  # record -> the reference shown
+    title: Callable  # record -> the title shown
+    url: Callable  # record -> its page
+    meta: Callable  # record -> the line under the title
+    related: tuple = ()  # select_related for what reference, title and meta read
 
-    items = PlanItem.objects.visible_to(user).overdue(today).filter(owner=user)
-    records, count = first_rows(items.order_by("due_on", "id"), limit)
+
+def overdue_rows(source: OverdueSource, user, today, limit) -> tuple[list, int]:
+    """The first ``limit`` of the viewer's overdue records of ``source`` as widget rows,
+    and how many there are."""
+    records = source.records(user, today)
+    if source.related:
+        records = records.select_related(*source.related)
+    found, count = first_rows(records.order_by(source.due, "id"), limit)
     return [
         row(
-            reference=item.reference,
-            title=item.title,
-            url=reverse("plan_item_detail", args=[item.reference]),
-            meta=_("Implementation plan · %(status)s") % {"status": item.get_status_display()},
-            due=item.due_on,
+            reference=source.reference(record),
+            title=source.title(record),
+            url=source.url(record),
+            meta=source.meta(record),
+            due=getattr(record, source.due),
             tone="danger",
         )
-        for item in records
+        for record in found
     ], count
 
 
-def _continuity_issues(user, today, limit):
+def _plan_items(user, today):
+    from serviceloop.planning.models import PlanItem
+
+    return PlanItem.objects.visible_to(user).overdue(today).filter(owner=user)
+
+
+def _continuity_issues(user, today):
     from serviceloop.assurance.lifecycle import IssueStatus
     from serviceloop.assurance.models import ContinuityIssue
 
-    issues = ContinuityIssue.objects.visible_to(user).filter(
+    return ContinuityIssue.objects.visible_to(user).filter(
         owner=user, status=IssueStatus.OPEN, due_on__lt=today
     )
-    records, count = first_rows(issues.select_related("test__plan").order_by("due_on", "id"), limit)
-    return [
-        row(
-            reference=_("Test issue"),
-            title=issue.action or issue.description,
-            url=reverse("continuity_issue_list"),
-            meta=_("Continuity test: %(plan)s") % {"plan": issue.test.plan.title},
-            due=issue.due_on,
-            tone="danger",
-        )
-        for issue in records
-    ], count
 
 
-def _risk_reviews(user, today, limit):
+def _risk_reviews(user, today):
     from serviceloop.planning.models import Risk
 
-    risks = Risk.objects.visible_to(user).review_overdue(today).filter(owner=user)
-    records, count = first_rows(risks.order_by("review_on", "id"), limit)
-    return [
-        row(
-            reference=risk.reference,
-            title=risk.title,
-            url=reverse("risk_detail", args=[risk.reference]),
-            meta=_("Risk review due"),
-            due=risk.review_on,
-            tone="danger",
-        )
-        for risk in records
-    ], count
+    return Risk.objects.visible_to(user).review_overdue(today).filter(owner=user)
 
 
-def _improvement_actions(user, today, limit):
+def _improvement_actions(user, today):
     from serviceloop.improvement.models import Action
 
-    actions = Action.objects.visible_to(user).overdue(today).filter(owner=user)
-    records, count = first_rows(actions.order_by("due_on", "id"), limit)
-    return [
-        row(
-            reference=action.reference,
-            title=action.title,
-            url=url_or("action_detail", action.reference),
-            meta=_("Corrective or preventive action · %(status)s")
-            % {"status": action.get_status_display()},
-            due=action.due_on,
-            tone="danger",
-        )
-        for action in records
-    ], count
+    return Action.objects.visible_to(user).overdue(today).filter(owner=user)
 
 
-def _improvements(user, today, limit):
+def _improvements(user, today):
     from serviceloop.improvement.models import Improvement
 
-    improvements = Improvement.objects.visible_to(user).overdue(today).filter(owner=user)
-    records, count = first_rows(improvements.order_by("target_on", "id"), limit)
-    return [
-        row(
-            reference=item.reference,
-            title=item.title,
-            url=url_or("improvement_detail", item.reference),
-            meta=_("Improvement · %(status)s") % {"status": item.get_status_display()},
-            due=item.target_on,
-            tone="danger",
-        )
-        for item in records
-    ], count
+    return Improvement.objects.visible_to(user).overdue(today).filter(owner=user)
 
 
-def _audit_findings(user, today, limit):
+def _audit_findings(user, today):
     from serviceloop.evaluation.models import Finding
 
-    findings = Finding.objects.visible_to(user).overdue(today).filter(owner=user)
-    records, count = first_rows(findings.order_by("due_on", "id"), limit)
-    return [
-        row(
-            reference=finding.reference,
-            title=finding.title,
-            url=url_or("audit_finding_detail", finding.reference),
-            meta=_("Audit finding · %(kind)s") % {"kind": finding.get_kind_display()},
-            due=finding.due_on,
-            tone="danger",
-        )
-        for finding in records
-    ], count
+    return Finding.objects.visible_to(user).overdue(today).filter(owner=user)
 
 
-def _review_actions(user, today, limit):
+def _review_actions(user, today):
     from serviceloop.evaluation.models import ReviewAction
 
-    actions = ReviewAction.objects.visible_to(user).overdue(today).filter(owner=user)
-    records, count = first_rows(actions.select_related("review").order_by("due_on", "id"), limit)
-    return [
-        row(
-            reference=f"{action.review.reference} A{action.number}",
-            title=action.description,
-            url=url_or("management_review_actions"),
-            meta=_("Management review action"),
-            due=action.due_on,
-            tone="danger",
-        )
-        for action in records
-    ], count
+    return ReviewAction.objects.visible_to(user).overdue(today).filter(owner=user)
 
+
+def _with_status(text):
+    """``meta`` showing the record's status in ``text`` (``%(status)s``)."""
+    return lambda record: _(text) % {"status": record.get_status_display()}
+
+
+_reference, _title = attrgetter("reference"), attrgetter("title")
 
 OVERDUE_SOURCES = (
-    _plan_items,
-    _continuity_issues,
-    _risk_reviews,
-    _improvement_actions,
-    _improvements,
-    _audit_findings,
-    _review_actions,
-)
+    OverdueSource(
+        _plan_items, "due_on", _reference, _title,
+        url=lambda item: reverse("plan_item_detail", args=[item.reference]),
+        meta=_with_status(gettext_noop("Implementation plan · %(status)s")),
+    ),
+    OverdueSource(
+        _continuity_issues, "due_on",
+        reference=lambda issue: _("Test issue"),
+        title=lambda issue: issue.action or issue.description,
+        url=lambda issue: reverse("continuity_issue_list"),
+        meta=lambda issue: _("Continuity test: %(plan)s") % {"plan": issue.test.plan.title},
+        related=("test__plan",),
+    ),
+    OverdueSource(
+        _risk_reviews, "review_on", _reference, _title,
+        url=lambda risk: reverse("risk_detail", args=[risk.reference]),
+        meta=lambda risk: _("Risk review due"),
+    ),
+    OverdueSource(
+        _improvement_actions, "due_on", _reference, _title,
+        url=lambda action: url_or("action_detail", action.reference),
+        meta=_with_status(gettext_noop("Corrective or preventive action · %(status)s")),
+    ),
+    OverdueSource(
+        _improvements, "target_on", _reference, _title,
+        url=lambda item: url_or("improvement_detail", item.reference),
+        meta=_with_status(gettext_noop("Improvement · %(status)s")),
+    ),
+    OverdueSource(
+        _audit_findings, "due_on", _reference, _title,
+        url=lambda finding: url_or("audit_finding_detail", finding.reference),
+        meta=lambda finding: _("Audit finding · %(kind)s") % {"kind": finding.get_kind_display()},
+    ),
+    OverdueSource(
+        _review_actions, "due_on",
+        reference=lambda action: f"{action.review.reference} A{action.number}",
+        title=attrgetter("description"),
+        url=lambda action: url_or("management_review_actions"),
+        meta=lambda action: _("Management review action"),
+        related=("review",),
+    ),
+)  # fmt: skip
 
 
 def build_my_overdue_actions(request: WidgetRequest) -> dict:
@@ -179,7 +171,7 @@ def build_my_overdue_actions(request: WidgetRequest) -> dict:
     rows, count = [], 0
     for source in OVERDUE_SOURCES:
         try:
-            found, n = source(request.user, request.today, request.limit)
+            found, n = overdue_rows(source, request.user, request.today, request.limit)
         except ImportError:
             continue
         rows += found

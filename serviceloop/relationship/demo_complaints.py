@@ -11,13 +11,12 @@ from django.utils import timezone
 from serviceloop.core.models import Organisation, User
 from serviceloop.portfolio.models import Service
 from serviceloop.relationship.models import Complaint
-from serviceloop.relationship.services_complaints import (
+from serviceloop.relationship.services_complaints import complaint_create, complaint_note_add
+from serviceloop.relationship.services_complaints_alerts import complaint_response_alerts_run
+from serviceloop.relationship.services_complaints_lifecycle import (
     complaint_acceptance_record,
-    complaint_create,
-    complaint_note_add,
     complaint_transition,
 )
-from serviceloop.relationship.services_complaints_alerts import complaint_response_alerts_run
 
 # (days ago, lodged by, channel, severity, subject, description, moves)
 # A move: (hours after receipt, actor, target, text). Texts: the response, or a reason.

@@ -271,7 +271,7 @@ class SurveyAnswerForm(BootstrapMixin, forms.Form):
                 label=question.text,
                 choices=SCORE_CHOICES,
                 coerce=int,
-                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                widget=forms.RadioSelect(),
             )
         self.order_fields(["contact", "service", *[f"q_{q.pk}" for q in questions], "comment"])
         self.questions = questions

@@ -14,7 +14,7 @@ from serviceloop.relationship.models import (
 from serviceloop.relationship.models.complaints import (
     AWAITING_RESPONSE,
 )
-from serviceloop.relationship.services_complaints import (
+from serviceloop.relationship.services_complaints_base import (
     complaint_event,
     complaint_managers,
     complaint_url,

@@ -15,6 +15,7 @@ from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.roles import Capability
 from serviceloop.core.views.helpers import apply_service_errors, paginate
 from serviceloop.relationship import services_complaints as services
+from serviceloop.relationship import services_complaints_lifecycle as lifecycle
 from serviceloop.relationship.forms_complaints import (
     ComplaintAcceptanceForm,
     ComplaintEditForm,
@@ -212,7 +213,7 @@ def complaint_move(request, reference):
         messages.error(request, _("Choose a valid next status."))
         return redirect("complaint_detail", reference=complaint.reference)
     try:
-        services.complaint_transition(
+        lifecycle.complaint_transition(
             actor=request.user,
             complaint=complaint,
             expected_version=form.cleaned_data.get("version"),
@@ -237,7 +238,7 @@ def complaint_acceptance(request, reference):
                 messages.error(request, message)
         return redirect("complaint_detail", reference=complaint.reference)
     try:
-        services.complaint_acceptance_record(
+        lifecycle.complaint_acceptance_record(
             actor=request.user,
             complaint=complaint,
             accepted=form.accepted_value(),

@@ -2,24 +2,30 @@
 
 ``/api/v1/management-reviews/`` (by reference, read-only: ``?status=``), with
 ``…/inputs/`` (the pack: each input's figures and entered text), ``…/decisions/`` (GET; POST
-``{"input", "text"}``) and ``…/actions/`` (GET; POST ``{"input", "description", "owner",
-"due_on", "decision"}``); ``/api/v1/management-review-actions/`` (by id, ``?status=``,
-``?overdue=true``) with ``…/transition/`` ``{"target", "note"}``.
+``{"input", "text"}``), ``…/decisions/<number>/`` (GET; ``PATCH {"text"}``) and
+``…/actions/`` (GET; POST ``{"input", "description", "owner", "due_on", "decision"}``);
+``/api/v1/management-review-actions/`` (by id, ``?status=``, ``?overdue=true``): read,
+``PATCH {"description", "owner", "due_on", "decision"}`` and ``…/transition/``
+``{"target", "note"}``.
 
-Staff read; top management records decisions and actions during the meeting; an action's
-owner, top management and the preparers move actions (403 for other staff); customers 404.
+Staff read; top management records decisions and actions during the meeting and changes them
+until the chair approves the minutes (then they are read-only: 400 with the reason); an
+action's owner, top management and the preparers move actions, top management and the
+preparers change an open one (403 for other staff); customers 404. A decision and an action
+answer ``ETag`` (their version) and their changes honour ``If-Match`` (412 when stale).
 Writes go through the same services as the screens (400 on bad input).
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
-from serviceloop.conformity.permissions import ProviderStaffOr404
 from serviceloop.core.models import User
 from serviceloop.evaluation import queries_reviews as queries
 from serviceloop.evaluation import services_actions_reviews as action_services
@@ -35,7 +41,12 @@ from serviceloop.evaluation.models import (
     ReviewStatus,
 )
 from serviceloop.evaluation.permissions_reviews import get_review_for, require_staff
-from serviceloop.planning.api_support import enum_field
+from serviceloop.planning.api_support import (
+    IF_MATCH,
+    ManagementViewSetMixin,
+    enum_field,
+    if_match,
+)
 
 
 class ManagementReviewSerializer(serializers.ModelSerializer):
@@ -73,8 +84,12 @@ class ManagementReviewDecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReviewDecision
-        fields = ["number", "input", "text", "recorded_by", "recorded_at"]
-        read_only_fields = ["number", "recorded_by", "recorded_at"]
+        fields = ["number", "input", "text", "recorded_by", "recorded_at", "version"]
+        read_only_fields = ["number", "recorded_by", "recorded_at", "version"]
+
+
+class ManagementReviewDecisionChangeSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
 
 
 class ManagementReviewActionSerializer(serializers.ModelSerializer):
@@ -102,9 +117,31 @@ class ManagementReviewActionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class ManagementReviewActionChangeSerializer(serializers.Serializer):
+    description = serializers.CharField(required=False, max_length=4000)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True), required=False
+    )
+    due_on = serializers.DateField(required=False)
+    decision = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1,
+        help_text="The number of a decision taken on the action's input; null: none.",
+    )  # fmt: skip
+
+
 class ManagementReviewActionMoveSerializer(serializers.Serializer):
     target = enum_field(ActionStatus.choices, "evaluation-review-action-target")
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+NUMBER = OpenApiParameter("number", int, OpenApiParameter.PATH, description="D<number>")
+
+
+def _tagged(data, record) -> Response:
+    """The answer with the record's version as its ``ETag``."""
+    response = Response(data)
+    response["ETag"] = f'"{record.version}"'
+    return response
 
 
 def _input(review, code) -> ReviewInput:
@@ -115,9 +152,9 @@ def _input(review, code) -> ReviewInput:
 
 
 class ManagementReviewViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    permission_classes = [ProviderStaffOr404]
+    ManagementViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
     serializer_class = ManagementReviewSerializer
     lookup_field = "reference"
     lookup_value_regex = r"[A-Za-z0-9._-]+"
@@ -178,6 +215,50 @@ class ManagementReviewViewSet(
         )
 
     @extend_schema(
+        methods=["GET"],
+        request=None,
+        parameters=[NUMBER],
+        responses=ManagementReviewDecisionSerializer,
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        request=ManagementReviewDecisionChangeSerializer,
+        parameters=[NUMBER, IF_MATCH],
+        responses=ManagementReviewDecisionSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["get", "patch"],
+        url_path=r"decisions/(?P<number>[0-9]+)",
+        url_name="decision",
+        pagination_class=None,
+    )
+    def decision(self, request, reference=None, number=None):
+        """One decision; PATCH changes its text (top management, until the chair approves
+        the minutes)."""
+        review = self.get_object()
+        if request.method == "PATCH":
+            review = get_review_for(request.user, reference, hold=True)
+        decision = (
+            review.decisions.select_related("review_input", "recorded_by")
+            .filter(number=number)
+            .first()
+        )
+        if decision is None:
+            raise NotFound
+        if request.method == "PATCH":
+            serializer = ManagementReviewDecisionChangeSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.review_decision_update(
+                actor=request.user, decision=decision, text=serializer.validated_data["text"],
+                expected_version=if_match(request, decision),
+            )  # fmt: skip
+            decision = review.decisions.select_related("review_input", "recorded_by").get(
+                pk=decision.pk
+            )
+        return _tagged(ManagementReviewDecisionSerializer(decision).data, decision)
+
+    @extend_schema(
         methods=["GET"], request=None, responses=ManagementReviewActionSerializer(many=True)
     )
     @extend_schema(
@@ -217,9 +298,9 @@ class ManagementReviewViewSet(
 
 
 class ManagementReviewActionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    permission_classes = [ProviderStaffOr404]
+    ManagementViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
     serializer_class = ManagementReviewActionSerializer
     lookup_field = "uuid"
     queryset = ReviewAction.objects.none()
@@ -243,6 +324,32 @@ class ManagementReviewActionViewSet(
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ManagementReviewActionChangeSerializer,
+        parameters=[IF_MATCH],
+        responses=ManagementReviewActionSerializer,
+    )
+    def partial_update(self, request, uuid=None):
+        """Change an open action's description, owner, due date or decision (top management
+        or a preparer, until the chair approves the minutes)."""
+        require_staff(request.user)
+        current = self.get_object()
+        serializer = ManagementReviewActionChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        if "decision" in changes:
+            number = changes["decision"]
+            changes["decision"] = None
+            if number is not None:
+                changes["decision"] = current.review.decisions.filter(number=number).first()
+                if changes["decision"] is None:
+                    raise DRFValidationError({"decision": [_("Unknown decision.")]})
+        changed = action_services.review_action_update(
+            actor=request.user, action=current, expected_version=if_match(request, current),
+            **changes,
+        )  # fmt: skip
+        return self.respond(changed)
 
     @extend_schema(
         request=ManagementReviewActionMoveSerializer, responses=ManagementReviewActionSerializer

@@ -64,7 +64,8 @@ class ReviewStatus(models.TextChoices):
 
 # The pack may be (re)generated in these statuses; from the meeting on it is frozen.
 PACK_OPEN_STATUSES = (ReviewStatus.PLANNED, ReviewStatus.PACK_GENERATED)
-# Decisions and actions are recorded in these statuses.
+# Decisions and actions are recorded, and changed, in these statuses: once the chair approves
+# the minutes they are the record and read-only (actions then only move to their closure).
 MEETING_STATUSES = (ReviewStatus.IN_MEETING, ReviewStatus.MINUTES_DRAFT)
 
 
@@ -225,7 +226,7 @@ class ManagementReview(models.Model):
 
     @property
     def in_meeting_phase(self) -> bool:
-        """Decisions and actions may be recorded."""
+        """Decisions and actions may be recorded and changed (the minutes are not approved)."""
         return self.status in MEETING_STATUSES
 
     @property
@@ -277,6 +278,7 @@ class ReviewDecision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded"))
+    version = models.PositiveIntegerField(default=1)
 
     objects = StaffOnly.as_manager()
 

@@ -6,9 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from serviceloop.evaluation.models import Audit, Finding
-from serviceloop.evaluation.tests.test_audit_fixtures import DAY, TODAY, line_of
-
-pytest_plugins = ["serviceloop.evaluation.tests.test_audit_fixtures"]
+from serviceloop.evaluation.tests.steps_audits import DAY, TODAY, line_of
 
 pytestmark = pytest.mark.usefixtures("english")
 BASE = "/api/v1"

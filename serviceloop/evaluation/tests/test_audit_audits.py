@@ -11,11 +11,9 @@ from serviceloop.evaluation.auditors_audits import qualification_of, qualificati
 from serviceloop.evaluation.checklists_audits import checklist_item_add, checklist_item_answer
 from serviceloop.evaluation.models import Audit, ChecklistItem
 from serviceloop.evaluation.services_audits import audit_create, audit_transition, audit_update
-from serviceloop.evaluation.tests.test_audit_fixtures import DAY, TODAY, line_of
+from serviceloop.evaluation.tests.steps_audits import DAY, TODAY, line_of
 from serviceloop.support.models import PersonCompetence
 from serviceloop.support.services_competence import person_competence_set, requirement_set
-
-pytest_plugins = ["serviceloop.evaluation.tests.test_audit_fixtures"]
 
 pytestmark = pytest.mark.usefixtures("english")
 INCIDENT_QUESTION = (

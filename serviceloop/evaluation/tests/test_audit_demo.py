@@ -7,8 +7,6 @@ from serviceloop.evaluation.models import Audit, AuditProgramme, Finding
 from serviceloop.evaluation.queries_audits import programme_coverage
 from serviceloop.improvement.models import Improvement, Nonconformity
 
-pytest_plugins = ["serviceloop.evaluation.tests.test_audit_fixtures"]
-
 
 @pytest.mark.parametrize("with_competence_demo", [True, False])
 def test_the_demo_holds_one_audit_cycle_and_loads_once(db, clauses, with_competence_demo):

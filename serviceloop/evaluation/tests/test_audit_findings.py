@@ -21,10 +21,8 @@ from serviceloop.evaluation.findings_audits import (
 from serviceloop.evaluation.models import Finding
 from serviceloop.evaluation.queries_audits import finding_attachments, findings_closed_on_time
 from serviceloop.evaluation.services_audits import audit_transition
-from serviceloop.evaluation.tests.test_audit_fixtures import DAY, TODAY, line_of
+from serviceloop.evaluation.tests.steps_audits import DAY, TODAY, line_of
 from serviceloop.improvement.models import Improvement, Nonconformity
-
-pytest_plugins = ["serviceloop.evaluation.tests.test_audit_fixtures"]
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -12,11 +12,9 @@ from serviceloop.evaluation.checklists_audits import checklist_item_answer
 from serviceloop.evaluation.findings_audits import finding_create
 from serviceloop.evaluation.pdf_audits import audit_report_pdf
 from serviceloop.evaluation.services_audits import audit_transition
-from serviceloop.evaluation.tests.test_audit_fixtures import DAY, TODAY
+from serviceloop.evaluation.tests.steps_audits import DAY, TODAY
 
 pytest.importorskip("weasyprint")
-
-pytest_plugins = ["serviceloop.evaluation.tests.test_audit_fixtures"]
 
 
 def text_of(pdf: bytes, tmp_path) -> str:

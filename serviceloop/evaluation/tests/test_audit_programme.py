@@ -25,9 +25,7 @@ from serviceloop.evaluation.services_audits import (
     programme_transition,
     programme_update,
 )
-from serviceloop.evaluation.tests.test_audit_fixtures import TODAY, line_of
-
-pytest_plugins = ["serviceloop.evaluation.tests.test_audit_fixtures"]
+from serviceloop.evaluation.tests.steps_audits import TODAY, line_of
 
 pytestmark = pytest.mark.usefixtures("english")
 

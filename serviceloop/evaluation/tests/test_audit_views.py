@@ -12,9 +12,7 @@ from openpyxl import load_workbook
 from serviceloop.core.models import AuditEvent
 from serviceloop.evaluation.findings_audits import finding_create
 from serviceloop.evaluation.models import Audit, AuditProgramme, Finding
-from serviceloop.evaluation.tests.test_audit_fixtures import DAY, TODAY, line_of
-
-pytest_plugins = ["serviceloop.evaluation.tests.test_audit_fixtures"]
+from serviceloop.evaluation.tests.steps_audits import DAY, TODAY, line_of
 
 pytestmark = pytest.mark.usefixtures("english")
 

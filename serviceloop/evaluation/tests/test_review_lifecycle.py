@@ -29,16 +29,13 @@ from serviceloop.evaluation.services_reviews import (
     review_transition,
     review_update,
 )
-from serviceloop.evaluation.tests.test_review_fixtures import (  # noqa: F401 (fixtures)
+from serviceloop.evaluation.tests.steps_reviews import (
     GENERATED,
     approve,
     decide,
     hold_meeting,
     input_of,
-    kpis_fixture,
     plan_review,
-    review_fixture,
-    second_top_fixture,
 )
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -283,7 +280,7 @@ def test_top_management_changes_an_open_action_and_the_new_owner_is_told(review,
     with pytest.raises(PermissionDenied):
         review_action_update(actor=people.lead, action=action, due_on=datetime.date(2026, 6, 1))
     changed = review_action_update(actor=people.top, action=action, owner=people.agent,
-                                   due_on=datetime.date(2026, 6, 1))  # fmt: skip
+                                   due_on=datetime.date(2026, 6, 1), now=GENERATED)  # fmt: skip
     assert (changed.owner, changed.due_on) == (people.agent, datetime.date(2026, 6, 1))
     assert Notification.objects.filter(recipient=people.agent, kind="review_action_assigned")
 
@@ -349,7 +346,8 @@ def test_overdue_actions_are_reminded_once_per_due_date(review, people):
     assert review_action_remind(today=datetime.date(2026, 5, 1)) == 0  # due today: not late
     assert review_action_remind(today=datetime.date(2026, 5, 3)) == 1
     assert review_action_remind(today=datetime.date(2026, 5, 4)) == 0
-    review_action_update(actor=people.top, action=action, due_on=datetime.date(2026, 5, 10))
+    review_action_update(actor=people.top, action=action, due_on=datetime.date(2026, 5, 10),
+                         now=GENERATED)  # fmt: skip
     assert review_action_remind(today=datetime.date(2026, 5, 12)) == 1
     assert Notification.objects.filter(kind="review_action_overdue").count() == 2
 

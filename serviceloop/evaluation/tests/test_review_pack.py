@@ -15,12 +15,11 @@ from serviceloop.evaluation import engine
 from serviceloop.evaluation.models import InputCode, KpiDefinition
 from serviceloop.evaluation.pdf_reviews import review_pdf
 from serviceloop.evaluation.services_reviews import review_input_enter, review_pack_generate
-from serviceloop.evaluation.tests.test_review_fixtures import (  # noqa: F401 (fixtures)
+from serviceloop.evaluation.tests.steps_reviews import (
     ZONE,
     decide,
     hold_meeting,
     input_of,
-    kpis_fixture,
     plan_review,
 )
 

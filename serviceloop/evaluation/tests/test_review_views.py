@@ -12,14 +12,11 @@ from openpyxl import load_workbook
 from serviceloop.core.models import AuditEvent
 from serviceloop.evaluation.models import ManagementReview, ReviewAction, ReviewDecision
 from serviceloop.evaluation.services_reviews import review_transition
-from serviceloop.evaluation.tests.test_review_fixtures import (  # noqa: F401 (fixtures)
+from serviceloop.evaluation.tests.steps_reviews import (
     approve,
     decide,
     hold_meeting,
-    kpis_fixture,
     plan_review,
-    review_fixture,
-    second_top_fixture,
 )
 
 pytestmark = pytest.mark.usefixtures("english")

@@ -25,6 +25,7 @@ from serviceloop.core.models import Organisation, User
 from serviceloop.core.roles import PROVIDER_ROLES, Capability
 from serviceloop.portfolio.models import Service
 from serviceloop.relationship import services_complaints as services
+from serviceloop.relationship import services_complaints_lifecycle as lifecycle
 from serviceloop.relationship.models import (
     Complaint,
     ComplaintChannel,
@@ -269,7 +270,7 @@ class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         complaint = get_complaint_for(request.user, reference, write=True)
         serializer = ComplaintTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        complaint = services.complaint_transition(
+        complaint = lifecycle.complaint_transition(
             actor=request.user,
             complaint=complaint,
             expected_version=if_match(request),
@@ -284,7 +285,7 @@ class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         complaint = get_complaint_for(request.user, reference, write=True)
         serializer = AcceptanceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        complaint = services.complaint_acceptance_record(
+        complaint = lifecycle.complaint_acceptance_record(
             actor=request.user,
             complaint=complaint,
             expected_version=if_match(request),

@@ -4,7 +4,7 @@ the customer and the customer's acceptance of it, without which a complaint cann
 
 Staff see every complaint; a customer manager his organisation's; a customer user the
 complaints he lodged or is the complainant of. ``complaint_transition``
-(services_complaints) is the one way to move a complaint.
+(services_complaints_lifecycle) is the one way to move a complaint.
 """
 
 import uuid

@@ -16,13 +16,15 @@ from serviceloop.portfolio.models import Service
 from serviceloop.relationship.models import Complaint, ComplaintEvent, ComplaintStatus
 from serviceloop.relationship.queries_complaints import complaint_count
 from serviceloop.relationship.services_complaints import (
-    complaint_acceptance_record,
     complaint_create,
     complaint_note_add,
-    complaint_transition,
     complaint_update,
 )
 from serviceloop.relationship.services_complaints_alerts import complaint_response_alerts_run
+from serviceloop.relationship.services_complaints_lifecycle import (
+    complaint_acceptance_record,
+    complaint_transition,
+)
 from serviceloop.relationship.services_complaints_targets import complaint_target_set
 
 pytestmark = pytest.mark.usefixtures("english")

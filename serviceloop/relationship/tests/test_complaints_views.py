@@ -14,10 +14,8 @@ from openpyxl import load_workbook
 from serviceloop.core.navigation import entries_for
 from serviceloop.portfolio.models import Service
 from serviceloop.relationship.models import Complaint, ComplaintResponseTarget, ComplaintStatus
-from serviceloop.relationship.services_complaints import (
-    complaint_note_add,
-    complaint_transition,
-)
+from serviceloop.relationship.services_complaints import complaint_note_add
+from serviceloop.relationship.services_complaints_lifecycle import complaint_transition
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -2,8 +2,13 @@
 tickets over four local months with every status (reopened and cancelled ones included),
 SLA outcomes, ratings, replies and reopenings in their history, major incidents with and
 without a review, problems, complaints, changes, outages (planned, unplanned, overlapping,
-named customers, one still running) and policy acknowledgements. Random but seeded; some
-records sit exactly on the local month boundaries (midnight Asia/Shanghai)."""
+named customers, one still running), policy acknowledgements, internal audit findings and
+corrective actions. Random but seeded; some records sit exactly on the local month
+boundaries (midnight Asia/Shanghai).
+
+Findings and corrective actions are judged against today (an open finding counts once its
+due date has passed), so some of them are dated from today: ``LIVE_MONTHS`` are the months
+those fall in, compared as well for the two KPIs that read them."""
 
 import datetime
 import random
@@ -15,6 +20,13 @@ from django.utils import timezone
 ZONE = ZoneInfo("Asia/Shanghai")
 MONTHS = ((2026, 1), (2026, 2), (2026, 3))
 OPEN = ("new", "assigned", "in_progress", "waiting_customer", "waiting_supplier")
+
+
+TODAY = timezone.localdate()
+DAY = datetime.timedelta(days=1)
+# The days the findings dated from today fall on (see ``build_findings``).
+LIVE_DAYS = (TODAY - DAY, TODAY, TODAY + 3 * DAY, TODAY + 5 * DAY, TODAY + 35 * DAY)
+LIVE_MONTHS = tuple(sorted({(day.year, day.month) for day in LIVE_DAYS}))
 
 
 def local(*args) -> datetime.datetime:
@@ -219,4 +231,176 @@ def build(people, seed: int = 20260301, tickets: int = 260):
             Acknowledgement.objects.create(
                 campaign=campaign, person=person, added_at=now, acknowledged_at=when
             )
-    return types.SimpleNamespace(organisations=orgs, services=services, tickets=made)
+    findings = build_findings(people, rng)
+    actions = build_actions(people, rng)
+    return types.SimpleNamespace(
+        organisations=orgs, services=services, tickets=made, findings=findings, actions=actions
+    )
+
+
+def build_findings(people, rng):
+    """Audit findings of every kind and status, due in each held-out month: closed before,
+    on or after the due date (late ones closed in a later month too), still open or with an
+    action planned past the due date, reopened (open again, no closing date), none due; and,
+    dated from today, open and due yesterday (late), due today or later (not judged yet) and
+    closed today ahead of its due date (on time)."""
+    from serviceloop.evaluation.models import (
+        Audit,
+        AuditProgramme,
+        AuditStatus,
+        Finding,
+        FindingKind,
+        FindingStatus,
+        ProgrammeStatus,
+    )
+
+    now = timezone.now()
+    programme = AuditProgramme.objects.create(
+        reference="AP-2026-000001", year=2026, title="Audit programme 2026",
+        status=ProgrammeStatus.APPROVED, created_at=now, updated_at=now,
+    )  # fmt: skip
+    audit = Audit.objects.create(
+        reference="AUD-2026-000001", programme=programme, title="Service desk",
+        planned_start=datetime.date(2025, 12, 1), planned_end=datetime.date(2025, 12, 3),
+        lead_auditor=people.auditor, status=AuditStatus.REPORTED, created_at=now, updated_at=now,
+    )  # fmt: skip
+    open_, planned, closed = FindingStatus.OPEN, FindingStatus.ACTION_PLANNED, FindingStatus.CLOSED
+    d = datetime.date
+    cases = [  # (due, status, closed on)
+        (d(2026, 1, 1), closed, d(2026, 1, 1)),  # on the due date, first day of the month
+        (d(2026, 1, 31), closed, d(2026, 1, 31)),  # on the due date, last day of the month
+        (d(2026, 1, 15), closed, d(2026, 1, 9)),  # early
+        (d(2026, 1, 20), closed, d(2026, 1, 21)),  # a day late
+        (d(2026, 1, 31), closed, d(2026, 2, 1)),  # late, closed in the next month
+        (d(2026, 1, 10), open_, None),  # still open past due
+        (d(2026, 2, 1), closed, d(2026, 1, 30)),  # early, closed in the month before
+        (d(2026, 2, 14), planned, None),  # action planned, past due
+        (d(2026, 2, 20), open_, None),  # reopened: closed on the 18th, open again
+        (d(2026, 2, 28), closed, d(2026, 2, 28)),
+        (d(2026, 3, 31), closed, d(2026, 4, 2)),  # late, closed in the next month
+        (d(2026, 3, 1), closed, d(2026, 3, 1)),
+        (d(2026, 3, 12), open_, None),
+        (None, closed, d(2026, 2, 3)),  # no due date: never judged
+        (None, open_, None),
+        (TODAY - DAY, open_, None),  # late since today
+        (TODAY - DAY, planned, None),
+        (TODAY, open_, None),  # due today: not judged yet
+        (TODAY + 3 * DAY, open_, None),  # not due yet
+        (TODAY + 3 * DAY, planned, None),
+        (TODAY + 5 * DAY, closed, TODAY),  # closed ahead of its due date
+        (TODAY + 35 * DAY, open_, None),
+        (TODAY + 35 * DAY, closed, TODAY - 2 * DAY),
+    ]
+    for year, month in MONTHS:  # and some random ones each month
+        for _i in range(6):
+            due = d(year, month, rng.randint(1, 28))
+            status = rng.choice([open_, planned, closed, closed, closed])
+            closing = due + rng.randint(-10, 10) * DAY if status == closed else None
+            cases.append((due, status, closing))
+    made = []
+    for i, (due, status, closed_on) in enumerate(cases):
+        made.append(
+            Finding(
+                reference=f"AF-2026-{i + 1:06d}",
+                audit=audit,
+                kind=rng.choice(FindingKind.values),
+                title=f"Finding {i}",
+                due_on=due,
+                status=status,
+                closed_on=closed_on,
+                owner=people.lead,
+                created_at=now,
+                updated_at=now,
+            )  # fmt: skip
+        )
+    return Finding.objects.bulk_create(made)
+
+
+def build_actions(people, rng):
+    """Corrective actions decided through the verification service on given days: effective
+    and not effective (which reopens the nonconformity) in every held-out month, some on the
+    month boundaries; a nonconformity closed by an effective action and reopened later (the
+    action's verdict stands); actions done but not verified yet, still in progress or
+    cancelled; and preventive actions verified too (not corrective, so not counted)."""
+    from serviceloop.core.numbering import reference_allocate
+    from serviceloop.improvement.models import (
+        Action,
+        ActionKind,
+        ActionStatus,
+        NcSource,
+        NcStatus,
+        Nonconformity,
+        VerificationMethod,
+    )
+    from serviceloop.improvement.services_actions_nonconformities import (
+        action_create,
+        action_transition,
+        action_verify,
+    )
+    from serviceloop.improvement.services_nonconformities import nonconformity_reopen
+
+    now = timezone.now()
+    d = datetime.date
+
+    def number(kind):
+        return reference_allocate(kind=kind, year=2026)
+
+    def nonconformity(status=NcStatus.VERIFYING):
+        return Nonconformity.objects.create(
+            reference=number("NC"), title="Held-out nonconformity", source=NcSource.INTERNAL_AUDIT,
+            owner=people.lead, status=status, root_cause="Rota gap.", raised_on=d(2025, 12, 1),
+            raised_by=people.auditor, created_at=now, updated_at=now,
+        )  # fmt: skip
+
+    def action(nc, status=ActionStatus.DONE, kind=ActionKind.CORRECTIVE):
+        return Action.objects.create(
+            reference=number("CA" if kind == ActionKind.CORRECTIVE else "PA"), kind=kind,
+            nonconformity=nc, title="Held-out action", owner=people.lead, status=status,
+            done_on=d(2025, 12, 20) if status == ActionStatus.DONE else None,
+            verification_method=VerificationMethod.MANUAL, verification_plan="Check the rota.",
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+
+    def verify(row, effective, day):
+        action_verify(
+            actor=people.auditor, action=row, effective=effective, note="Checked.",
+            evidence_note="Rota of the month.", today=day,
+        )  # fmt: skip
+
+    decided = [  # (verified on, effective)
+        (d(2026, 1, 1), True), (d(2026, 1, 31), False), (d(2026, 2, 1), True),
+        (d(2026, 2, 28), True), (d(2026, 3, 1), False), (d(2026, 3, 31), True),
+        (d(2025, 12, 31), True), (d(2026, 4, 1), False),
+    ]  # fmt: skip
+    for year, month in MONTHS:
+        for _i in range(4):
+            decided.append((d(year, month, rng.randint(1, 28)), rng.random() < 0.7))
+    for day, effective in decided:
+        verify(action(nonconformity()), effective, day)
+    # effective, the nonconformity closed, then reopened: the action's verdict stands; a new
+    # action on it is not effective
+    nc = nonconformity()
+    verify(action(nc), True, d(2026, 2, 10))
+    nc = nonconformity_reopen(actor=people.owner, nonconformity=nc, note="Seen again.",
+                              today=d(2026, 3, 2))  # fmt: skip
+    again = action_create(
+        actor=people.owner, nonconformity=nc, title="Second try", owner=people.lead,
+        verification_method=VerificationMethod.MANUAL, verification_plan="Check the rota.",
+        today=d(2026, 3, 3),
+    )  # fmt: skip
+    again = action_transition(actor=people.owner, action=again, target=ActionStatus.DONE,
+                              note="Rota changed.", today=d(2026, 3, 10))  # fmt: skip
+    verify(again, False, d(2026, 3, 20))
+    # two actions on one nonconformity: one effective, one not
+    nc = nonconformity()
+    first, second = action(nc), action(nc)
+    verify(first, True, d(2026, 1, 12))
+    verify(second, False, d(2026, 1, 14))
+    # not decided: done and waiting, in progress, planned, cancelled
+    for status in (ActionStatus.DONE, ActionStatus.IN_PROGRESS, ActionStatus.PLANNED,
+                   ActionStatus.CANCELLED):  # fmt: skip
+        action(nonconformity(NcStatus.ACTIONS_IN_PROGRESS), status)
+    # preventive actions, verified: not corrective
+    for day, effective in ((d(2026, 1, 5), False), (d(2026, 2, 5), True), (d(2026, 3, 5), False)):
+        verify(action(None, kind=ActionKind.PREVENTIVE), effective, day)
+    return list(Action.objects.order_by("pk"))

@@ -1,20 +1,24 @@
-"""Fixtures of the internal-audit tests (imported by the other ``test_audit*`` modules).
+"""Fixtures of the evaluation tests.
 
-``clauses``: the clause model loaded from the shipped list. ``auditing``: the competence
-"Internal auditing" set as the qualification (level 3), held at level 3 by the auditor.
-``desk_team``: the provider's service desk (lead and agent). ``programme``: this year's
-programme, approved, with the default lines; 8.6.1 (incident management) is owned by the
-desk team and rated high risk. ``audit``: a planned audit of 8.6.1 and 8.6.2 by the
-auditor; ``started``: the same, in progress.
+Internal audit: ``clauses`` (the clause model loaded from the shipped list), ``auditing``
+(the competence "Internal auditing" set as the qualification, level 3, held at level 3 by
+the auditor), ``desk_team`` (the provider's service desk: lead and agent), ``programme``
+(this year's programme, approved, with the default lines; 8.6.1, incident management, is
+owned by the desk team and rated high risk), ``audit`` (a planned audit of 8.6.1 and 8.6.2
+by the auditor) and ``started`` (the same, in progress). Dates and helpers:
+``steps_audits``.
+
+Management review: ``kpis`` (the KPI library), ``second_top`` (another member of top
+management, who does not chair the review) and ``review`` (a planned review chaired by
+``people.top``). The steps of a meeting: ``steps_reviews``.
 """
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
-TODAY = timezone.localdate()
-DAY = datetime.timedelta(days=1)
+from serviceloop.evaluation.tests.steps_audits import DAY, TODAY, line_of
+from serviceloop.evaluation.tests.steps_reviews import plan_review
+
+# --- Internal audit ------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -55,10 +59,6 @@ def desk_team(people):
         lead=people.lead,
         members=[people.lead, people.agent],
     )
-
-
-def line_of(programme, number):
-    return programme.lines.get(clause__number=number)
 
 
 @pytest.fixture
@@ -103,3 +103,26 @@ def started(people, audit):
     from serviceloop.evaluation.services_audits import audit_transition
 
     return audit_transition(actor=people.auditor, audit=audit, target="in_progress")
+
+
+# --- Management review ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def kpis(db):
+    from serviceloop.evaluation.library import kpi_library_load
+
+    kpi_library_load()
+
+
+@pytest.fixture
+def second_top(people):
+    from serviceloop.core.roles import Role
+    from serviceloop.core.tests.factories import UserFactory
+
+    return UserFactory(username="vp", role=Role.TOP_MANAGEMENT, organisation=people.provider)
+
+
+@pytest.fixture
+def review(people, kpis):
+    return plan_review(people)

@@ -1,15 +1,11 @@
-"""Fixtures and helpers shared by the management review tests (imported by each module):
-the KPI library, a planned review chaired by ``people.top``, and the steps of a meeting.
-This module holds no test of its own."""
+"""The steps of a management review meeting, shared by the review tests (their fixtures are
+in ``conftest.py``): plan a review chaired by ``people.top``, hold the meeting, decide on an
+input with an action, approve the minutes."""
 
 import datetime
 
-import pytest
 from django.utils import timezone
 
-from serviceloop.core.roles import Role
-from serviceloop.core.tests.factories import UserFactory
-from serviceloop.evaluation.library import kpi_library_load
 from serviceloop.evaluation.models import InputCode, ReviewInput
 from serviceloop.evaluation.services_reviews import (
     review_action_add,
@@ -30,17 +26,6 @@ def at(day: str, hour: int = 10) -> datetime.datetime:
                                      tzinfo=ZONE)  # fmt: skip
 
 
-@pytest.fixture(name="kpis")
-def kpis_fixture(db):
-    kpi_library_load()
-
-
-@pytest.fixture(name="second_top")
-def second_top_fixture(people):
-    """Another member of top management, who does not chair the review."""
-    return UserFactory(username="vp", role=Role.TOP_MANAGEMENT, organisation=people.provider)
-
-
 def plan_review(people, *, title="Management review Q1", scheduled_on=datetime.date(2026, 4, 15),
                 period=PERIOD, now=None):  # fmt: skip
     return review_create(
@@ -53,11 +38,6 @@ def plan_review(people, *, title="Management review Q1", scheduled_on=datetime.d
         attendees=[people.owner, people.lead],
         now=now,
     )
-
-
-@pytest.fixture(name="review")
-def review_fixture(people, kpis):
-    return plan_review(people)
 
 
 def input_of(review, code: str) -> ReviewInput:
