@@ -9,10 +9,9 @@
   monthly report (a customer gets his own organisation's rows only).
 - ``/api/v1/availability-targets/`` (by service code): the services' own targets; ``PUT`` sets,
   ``DELETE`` removes one.
-- ``/api/v1/spof-findings/`` (by id): single points of failure; ``…/scan/``, ``…/transition/``.
 
-Staff read; staff who operate write outages; managers (and a service's owner) targets;
-managers findings. Customers get 404 except on the report.
+Staff read; staff who operate write outages; managers (and a service's owner) targets.
+Customers get 404 except on the report. (Single points of failure: ``api_spof``.)
 """
 
 import datetime
@@ -36,7 +35,6 @@ from serviceloop.assurance.api_common import (
     choice_text,
     if_match,
 )
-from serviceloop.assurance.lifecycle import FindingStatus
 from serviceloop.assurance.models import (
     AvailabilityTarget,
     Outage,
@@ -44,15 +42,12 @@ from serviceloop.assurance.models import (
     OutageEventKind,
     OutageKind,
     OutageSource,
-    SpofFinding,
 )
 from serviceloop.assurance.permissions import (
     customer_report_allowed,
-    get_finding_for,
     get_outage_for,
     get_service_for,
     is_staff,
-    require_manage,
     require_operate,
 )
 from serviceloop.core.models import Organisation
@@ -522,99 +517,8 @@ class AvailabilityTargetViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# --- Single points of failure ------------------------------------------------------------------
-
-
-class SpofFindingSerializer(serializers.ModelSerializer):
-    service = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    configuration_item = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    status = choice_text(FindingStatus.choices, read_only=True)
-
-    class Meta:
-        model = SpofFinding
-        fields = [
-            "id", "service", "configuration_item", "status", "path", "note", "risk_reference",
-            "detected_at", "last_seen_at", "resolved_at", "version",
-        ]  # fmt: skip
-        read_only_fields = [
-            "id", "service", "configuration_item", "status", "path", "detected_at",
-            "last_seen_at", "resolved_at", "version",
-        ]  # fmt: skip
-
-
-class SpofTransitionSerializer(serializers.Serializer):
-    target = serializers.CharField(max_length=20)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class SpofScanSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    reopened = serializers.IntegerField()
-    resolved = serializers.IntegerField()
-    open = serializers.IntegerField()
-
-
-class SpofFindingViewSet(AssuranceViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = SpofFindingSerializer
-    queryset = SpofFinding.objects.none()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        findings = SpofFinding.objects.visible_to(self.request.user).select_related(
-            "service", "configuration_item"
-        )
-        if self.request.query_params.get("status"):
-            findings = findings.filter(status=self.request.query_params["status"])
-        return findings.order_by("-pk")
-
-    def get_object(self):
-        return get_finding_for(self.request.user, self.kwargs["pk"])
-
-    @extend_schema(request=SpofFindingSerializer, parameters=[IF_MATCH])
-    def partial_update(self, request, pk=None):
-        """Record a note and the risk register entry that treats the finding."""
-        finding = get_finding_for(request.user, pk, write=True)
-        serializer = SpofFindingSerializer(finding, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        finding = services_availability.finding_update(
-            actor=request.user,
-            finding=finding,
-            note=data.get("note", finding.note),
-            risk_reference=data.get("risk_reference", finding.risk_reference),
-            expected_version=if_match(request, finding),
-        )
-        return self.respond(finding)
-
-    @extend_schema(request=SpofTransitionSerializer, parameters=[IF_MATCH])
-    @action(detail=True, methods=["post"])
-    def transition(self, request, pk=None):
-        """Accept the risk (with a note), resolve (with a note) or reopen."""
-        finding = get_finding_for(request.user, pk, write=True)
-        serializer = SpofTransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        finding = services_availability.finding_transition(
-            actor=request.user,
-            finding=finding,
-            expected_version=if_match(request, finding),
-            **serializer.validated_data,
-        )
-        return self.respond(finding)
-
-    @extend_schema(request=None, responses={200: SpofScanSerializer})
-    @action(detail=False, methods=["post"])
-    def scan(self, request):
-        """Scan the CMDB for single points of failure now (managers)."""
-        require_manage(request.user)
-        return Response(
-            SpofScanSerializer(services_availability.spof_scan(actor=request.user)).data
-        )
-
-
 ROUTES = [
     ("outages", OutageViewSet, "outage"),
     ("availability", AvailabilityViewSet, "availability"),
     ("availability-targets", AvailabilityTargetViewSet, "availability-target"),
-    ("spof-findings", SpofFindingViewSet, "spof-finding"),
 ]

@@ -21,7 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from serviceloop.assurance import services_security
+from serviceloop.assurance import services_security, services_security_register
 from serviceloop.assurance.api_common import (
     IF_MATCH,
     AssuranceViewSetMixin,
@@ -119,7 +119,7 @@ class SecurityRiskViewSet(AssuranceViewSetMixin, mixins.ListModelMixin, viewsets
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         controls = data.pop("controls", [])
-        risk = services_security.risk_create(actor=request.user, controls=controls, **data)
+        risk = services_security_register.risk_create(actor=request.user, controls=controls, **data)
         return self.respond(risk, status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[IF_MATCH])
@@ -129,7 +129,7 @@ class SecurityRiskViewSet(AssuranceViewSetMixin, mixins.ListModelMixin, viewsets
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         controls = data.pop("controls", None)
-        risk = services_security.risk_update(
+        risk = services_security_register.risk_update(
             actor=request.user,
             risk=risk,
             controls=controls,
@@ -145,7 +145,7 @@ class SecurityRiskViewSet(AssuranceViewSetMixin, mixins.ListModelMixin, viewsets
         risk = get_risk_for(request.user, reference, write=True)
         serializer = SecurityTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        risk = services_security.risk_transition(
+        risk = services_security_register.risk_transition(
             actor=request.user,
             risk=risk,
             expected_version=if_match(request, risk),
@@ -200,7 +200,9 @@ class SecurityControlViewSet(AssuranceViewSetMixin, mixins.ListModelMixin, views
         require_manage(request.user)
         serializer = SecurityControlSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        control = services_security.control_create(actor=request.user, **serializer.validated_data)
+        control = services_security_register.control_create(
+            actor=request.user, **serializer.validated_data
+        )
         return self.respond(control, status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[IF_MATCH])
@@ -211,7 +213,7 @@ class SecurityControlViewSet(AssuranceViewSetMixin, mixins.ListModelMixin, views
         data = dict(serializer.validated_data)
         if data.pop("code", control.code) != control.code:
             raise serializers.ValidationError({"code": [_("A control keeps its code.")]})
-        control = services_security.control_update(
+        control = services_security_register.control_update(
             actor=request.user,
             control=control,
             expected_version=if_match(request, control),
@@ -224,7 +226,7 @@ class SecurityControlViewSet(AssuranceViewSetMixin, mixins.ListModelMixin, views
     def seed(self, request):
         """Add the starter controls that are missing (managers)."""
         require_manage(request.user)
-        return Response({"added": services_security.controls_seed(actor=request.user)})
+        return Response({"added": services_security_register.controls_seed(actor=request.user)})
 
 
 # --- Security incidents ------------------------------------------------------------------------

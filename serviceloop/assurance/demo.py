@@ -29,7 +29,6 @@ from serviceloop.assurance.services_availability import (
     outage_create,
     outage_from_change,
     outage_from_incident,
-    spof_scan,
     target_set,
 )
 from serviceloop.assurance.services_continuity import (
@@ -37,12 +36,13 @@ from serviceloop.assurance.services_continuity import (
     plan_test_record,
     plan_transition,
 )
-from serviceloop.assurance.services_security import (
+from serviceloop.assurance.services_security import security_incident_create
+from serviceloop.assurance.services_security_register import (
     control_update,
     controls_seed,
     risk_create,
-    security_incident_create,
 )
+from serviceloop.assurance.services_spof import spof_scan
 from serviceloop.core.models import Organisation, OrganisationKind, Team, User
 from serviceloop.desk.models import Kind, Ticket
 from serviceloop.portfolio.models import ConfigurationItem, Service, ServiceStatus

@@ -7,7 +7,6 @@ transaction, and raises ValidationError with translated messages (nothing writte
 """
 
 import datetime
-from collections import deque
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.assurance import queries
-from serviceloop.assurance.lifecycle import FINDING_MOVES, FindingStatus, move_for
 from serviceloop.assurance.models import (
     AvailabilityTarget,
     Outage,
@@ -24,11 +22,9 @@ from serviceloop.assurance.models import (
     OutageEventKind,
     OutageKind,
     OutageSource,
-    SpofFinding,
 )
 from serviceloop.assurance.permissions import (
     can_edit_service_records,
-    can_manage,
     can_operate,
 )
 from serviceloop.assurance.record_writes import aware, bump, lock, plain, text, whole_seconds
@@ -36,15 +32,7 @@ from serviceloop.core.audit import audit_record
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.desk.lifecycle import Status
 from serviceloop.desk.models import Kind, Ticket
-from serviceloop.portfolio.lifecycle import ServiceStatus
-from serviceloop.portfolio.models import (
-    IMPACT_KINDS,
-    CiRelation,
-    ConfigurationItem,
-    RelationKind,
-    Service,
-    ServiceComponent,
-)
+from serviceloop.portfolio.models import Service
 from serviceloop.transition.models import ChangeRequest
 
 REFERENCE_KIND = "OUT"
@@ -567,187 +555,3 @@ def outages_follow_incidents(now=None) -> int:
             continue  # adjusted by hand meanwhile, or a resolution before the start
         ended += 1
     return ended
-
-
-# --- Single points of failure ------------------------------------------------------------------
-
-
-def spof_detect() -> dict[tuple[int, int], list[str]]:
-    """``{(service id, item id): path}`` of the single points of failure of the live services.
-
-    A live service depends on the in-use items it is built from (its components) and, through
-    portfolio impact, on every in-use item those need (runs-on, depends-on and part-of, followed
-    from the needing item to the needed one; retired items neither count nor pass it on). Such
-    an item is a single point of failure of the service when it has no redundant peer: no other
-    in-use item of the same type that the service also depends on, nor one of the same type
-    linked to it by connected-to (a cluster partner, a redundant link). ``path``: the item
-    references from the component down to it.
-    """
-    in_use = ConfigurationItem.objects.in_use()
-    components: dict[int, list[int]] = {}
-    for service_id, item_id in ServiceComponent.objects.filter(
-        service__status=ServiceStatus.LIVE, configuration_item__in=in_use
-    ).values_list("service_id", "configuration_item_id"):
-        components.setdefault(service_id, []).append(item_id)
-    if not components:
-        return {}
-    needs: dict[int, list[int]] = {}
-    for source, target in CiRelation.objects.filter(
-        kind__in=IMPACT_KINDS, source__in=in_use, target__in=in_use
-    ).values_list("source_id", "target_id"):
-        needs.setdefault(source, []).append(target)
-    partners: dict[int, set[int]] = {}
-    for a, b in CiRelation.objects.filter(
-        kind=RelationKind.CONNECTED_TO, source__in=in_use, target__in=in_use
-    ).values_list("source_id", "target_id"):
-        partners.setdefault(a, set()).add(b)
-        partners.setdefault(b, set()).add(a)
-    items = dict(in_use.values_list("pk", "ci_type_id"))
-    references = dict(in_use.values_list("pk", "reference"))
-
-    found: dict[tuple[int, int], list[str]] = {}
-    for service_id, starts in components.items():
-        parent: dict[int, int | None] = {}
-        queue = deque()
-        for item in sorted(starts):
-            if item not in parent:
-                parent[item] = None
-                queue.append(item)
-        while queue:
-            item = queue.popleft()
-            for needed in sorted(needs.get(item, ())):
-                if needed not in parent:
-                    parent[needed] = item
-                    queue.append(needed)
-        by_type: dict[int, set[int]] = {}
-        for item in parent:
-            by_type.setdefault(items[item], set()).add(item)
-        for item in parent:
-            same_type = by_type[items[item]] - {item}
-            linked = {p for p in partners.get(item, ()) if items.get(p) == items[item]}
-            if same_type or linked:
-                continue
-            path, step = [], item
-            while step is not None:
-                path.append(references[step])
-                step = parent[step]
-            found[(service_id, item)] = list(reversed(path))
-    return found
-
-
-def spof_scan(*, actor=None, now=None) -> dict[str, int]:
-    """Bring the findings up to date with the CMDB (``spof_detect``): new single points of
-    failure become open findings, resolved ones found again reopen, and findings no longer
-    detected are resolved. Idempotent; one audit row per scan that changed anything. ``actor``
-    None: the periodic task; else a manager."""
-    if actor is not None and not can_manage(actor):
-        raise PermissionDenied
-    now = now or timezone.now()
-    counts = {"created": 0, "reopened": 0, "resolved": 0, "open": 0}
-    with transaction.atomic():
-        detected = spof_detect()
-        existing = {
-            (f.service_id, f.configuration_item_id): f
-            for f in SpofFinding.objects.select_for_update(of=("self",))
-        }
-        changed = {"created": [], "reopened": [], "resolved": []}
-        for key, path in detected.items():
-            finding = existing.get(key)
-            if finding is None:
-                finding = SpofFinding.objects.create(
-                    service_id=key[0],
-                    configuration_item_id=key[1],
-                    path=path,
-                    detected_at=now,
-                    last_seen_at=now,
-                )
-                changed["created"].append(finding.pk)
-                continue
-            finding.last_seen_at, finding.path = now, path
-            if finding.status == FindingStatus.RESOLVED:
-                finding.status, finding.detected_at, finding.resolved_at = (
-                    FindingStatus.OPEN,
-                    now,
-                    None,
-                )
-                finding.note = _("Found again by the scan.")
-                bump(finding)
-                changed["reopened"].append(finding.pk)
-            finding.save()
-        for key, finding in existing.items():
-            if key not in detected and finding.status != FindingStatus.RESOLVED:
-                finding.status, finding.resolved_at = FindingStatus.RESOLVED, now
-                finding.note = _("No longer a single point of failure in the CMDB.")
-                bump(finding)
-                finding.save()
-                changed["resolved"].append(finding.pk)
-        for name, ids in changed.items():
-            counts[name] = len(ids)
-        counts["open"] = SpofFinding.objects.filter(status=FindingStatus.OPEN).count()
-        if any(changed.values()):
-            audit_record(
-                actor=actor,
-                verb="spof.scanned",
-                object_type=SpofFinding._meta.label_lower,
-                object_id="scan",
-                payload=changed,
-            )
-    return counts
-
-
-def finding_transition(
-    *, actor, finding: SpofFinding, target: str, note: str = "", expected_version=None
-) -> SpofFinding:
-    """Accept the risk of a single point of failure, mark it resolved, or reopen it."""
-    if not can_manage(actor):
-        raise PermissionDenied
-    move = move_for(FINDING_MOVES, finding.status, target)
-    errors = {}
-    note = text(note, "note", errors, required=bool(move and move.needs == "note"))
-    if move is None:
-        errors["status"] = _("This finding cannot move to that status.")
-    if errors:
-        raise ValidationError(errors)
-    now = timezone.now()
-    with transaction.atomic():
-        finding = lock(finding, expected_version)
-        old = finding.status
-        finding.status = target
-        finding.resolved_at = now if target == FindingStatus.RESOLVED else None
-        if note:
-            finding.note = note
-        bump(finding)
-        finding.save()
-        audit_record(
-            actor=actor,
-            verb=f"spof.{target}",
-            obj=finding,
-            payload={"status": [old, target], "note": note},
-        )
-    return finding
-
-
-def finding_update(
-    *, actor, finding: SpofFinding, note: str = "", risk_reference: str = "", expected_version=None
-) -> SpofFinding:
-    """Record a note and the risk register entry that treats the finding."""
-    if not can_manage(actor):
-        raise PermissionDenied
-    errors = {}
-    note = text(note, "note", errors)
-    risk_reference = text(risk_reference, "risk_reference", errors, limit=40)
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        finding = lock(finding, expected_version)
-        changes = {}
-        for name, value in (("note", note), ("risk_reference", risk_reference)):
-            if getattr(finding, name) != value:
-                changes[name] = [getattr(finding, name), value]
-                setattr(finding, name, value)
-        if not changes:
-            return finding
-        bump(finding)
-        finding.save()
-        audit_record(actor=actor, verb="spof.updated", obj=finding, payload=changes)
-    return finding

@@ -17,13 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.assurance.lifecycle import (
-    ISSUE_MOVES,
-    PLAN_MOVES,
-    IssueStatus,
-    PlanStatus,
-    move_for,
-)
+from serviceloop.assurance.lifecycle import ISSUE_MOVES, PLAN_MOVES, IssueStatus, PlanStatus
 from serviceloop.assurance.models import (
     ContinuityContact,
     ContinuityIssue,
@@ -40,7 +34,18 @@ from serviceloop.assurance.permissions import (
     can_operate,
     is_staff,
 )
-from serviceloop.assurance.record_writes import bump, lock, plain, text
+from serviceloop.assurance.record_writes import (
+    bump,
+    changes_between,
+    keep_status_note,
+    lock,
+    plain,
+    record_move,
+    save_audited,
+    snapshot,
+    staff_person,
+    text,
+)
 from serviceloop.assurance.reminders import remind_once
 from serviceloop.core.audit import audit_record
 from serviceloop.core.numbering import reference_allocate
@@ -101,17 +106,6 @@ def _date(value, field, errors, *, required=True):
     return value
 
 
-def _staff_person(person, field, errors, *, required=True):
-    if person is None:
-        if required:
-            errors[field] = _("Choose a person.")
-        return None
-    if not person.is_active or not is_staff(person):
-        errors[field] = _("Choose an active member of the provider's staff.")
-        return None
-    return person
-
-
 def _clean_steps(steps, errors) -> list[tuple[str, str]]:
     cleaned = []
     for item in steps or []:
@@ -163,7 +157,7 @@ def _plan_fields(fields: dict, errors: dict) -> dict:
             fields["invocation_criteria"], "invocation_criteria", errors, required=True
         )
     if "owner" in fields:
-        cleaned["owner"] = _staff_person(fields["owner"], "owner", errors)
+        cleaned["owner"] = staff_person(fields["owner"], "owner", errors)
     for name in ("review_on", "test_due_on"):
         if name in fields:
             cleaned[name] = _date(fields[name], name, errors)
@@ -184,13 +178,6 @@ def _write_contacts(plan, contacts):
         ContinuityContact(plan=plan, position=n, **contact)
         for n, contact in enumerate(contacts, start=1)
     )
-
-
-def _snapshot(plan) -> dict:
-    values = {
-        name: getattr(plan, f"{name}_id" if name == "owner" else name) for name in PLAN_FIELDS
-    }
-    return plain(values)
 
 
 # --- Plans -------------------------------------------------------------------------------------
@@ -228,7 +215,7 @@ def plan_create(*, actor, service, steps=(), contacts=(), now=None, **fields) ->
             verb="continuity_plan.created",
             obj=plan,
             payload={
-                **_snapshot(plan),
+                **snapshot(plan, PLAN_FIELDS),
                 "service": service.pk,
                 "steps": len(steps),
                 "contacts": len(contacts),
@@ -259,11 +246,10 @@ def plan_update(
         raise ValidationError(errors)
     with transaction.atomic():
         plan = lock(plan, expected_version)
-        before = _snapshot(plan)
+        before = snapshot(plan, PLAN_FIELDS)
         for name, value in cleaned.items():
             setattr(plan, name, value)
-        after = _snapshot(plan)
-        changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        changes = changes_between(before, snapshot(plan, PLAN_FIELDS))
         if steps is not None:
             old = [(s.action, s.responsible) for s in plan.steps.all()]
             if old != steps:
@@ -279,10 +265,7 @@ def plan_update(
                 changes["contacts"] = [len(old), len(contacts)]
         if not changes:
             return plan
-        plan.updated_at = now
-        bump(plan)
-        plan.save()
-        audit_record(actor=actor, verb="continuity_plan.updated", obj=plan, payload=changes)
+        save_audited(plan, actor=actor, verb="continuity_plan.updated", payload=changes, now=now)
     return plan
 
 
@@ -293,32 +276,28 @@ def plan_transition(
     reason)."""
     if not can_edit_plan(actor, plan):
         raise PermissionDenied
-    now = now or timezone.now()
-    move = move_for(PLAN_MOVES, plan.status, target)
-    errors = {}
-    note = text(note, "note", errors, required=bool(move and move.needs == "note"))
-    if move is None:
-        errors["status"] = _("The plan cannot move to that status.")
-    elif move.needs == "steps" and not plan.steps.exists():
-        errors["steps"] = _("Write the plan's steps before approving it.")
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        plan = lock(plan, expected_version)
-        old = plan.status
-        plan.status = target
+
+    def check(move, errors):
+        if move.needs == "steps" and not plan.steps.exists():
+            errors["steps"] = _("Write the plan's steps before approving it.")
+
+    def apply(plan, note):
         if target == PlanStatus.RETIRED:
             plan.retire_reason = note
-        plan.updated_at = now
-        bump(plan)
-        plan.save()
-        audit_record(
-            actor=actor,
-            verb=f"continuity_plan.{target}",
-            obj=plan,
-            payload={"status": [old, target], "note": note},
-        )
-    return plan
+
+    return record_move(
+        actor=actor,
+        record=plan,
+        moves=PLAN_MOVES,
+        target=target,
+        note=note,
+        expected_version=expected_version,
+        refused=_("The plan cannot move to that status."),
+        verb="continuity_plan",
+        apply=apply,
+        check=check,
+        now=now or timezone.now(),
+    )
 
 
 # --- Tests and their issues --------------------------------------------------------------------
@@ -328,7 +307,7 @@ def _clean_issue(item: dict, errors: dict, prefix: str = "") -> dict:
     own = {}
     description = text(item.get("description"), "description", own, required=True)
     action = text(item.get("action"), "action", own, required=True)
-    owner = _staff_person(item.get("owner"), "owner", own)
+    owner = staff_person(item.get("owner"), "owner", own)
     due_on = _date(item.get("due_on"), "due_on", own)
     for field, message in own.items():
         errors[f"{prefix}{field}" if prefix else field] = message
@@ -451,28 +430,22 @@ def issue_transition(
     ):
         raise PermissionDenied
     now = now or timezone.now()
-    move = move_for(ISSUE_MOVES, issue.status, target)
-    errors = {}
-    note = text(note, "note", errors, required=bool(move and move.needs == "note"))
-    if move is None:
-        errors["status"] = _("The issue cannot move to that status.")
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        issue = lock(issue, expected_version)
-        old = issue.status
-        issue.status = target
-        issue.status_note = note or issue.status_note
+
+    def apply(issue, note):
+        keep_status_note(issue, note)
         issue.closed_at = None if target == IssueStatus.OPEN else now
-        bump(issue)
-        issue.save()
-        audit_record(
-            actor=actor,
-            verb=f"continuity_issue.{target}",
-            obj=issue,
-            payload={"status": [old, target], "note": note},
-        )
-    return issue
+
+    return record_move(
+        actor=actor,
+        record=issue,
+        moves=ISSUE_MOVES,
+        target=target,
+        note=note,
+        expected_version=expected_version,
+        refused=_("The issue cannot move to that status."),
+        verb="continuity_issue",
+        apply=apply,
+    )
 
 
 # --- Invocations -------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from serviceloop.assurance.services_availability import outages_follow_incidents, spof_scan
+from serviceloop.assurance.services_availability import outages_follow_incidents
 from serviceloop.assurance.services_continuity import continuity_tests_remind
 from serviceloop.assurance.services_security import security_notify_remind
+from serviceloop.assurance.services_spof import spof_scan
 
 
 @db_periodic_task(crontab(minute="*/10"))

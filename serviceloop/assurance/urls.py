@@ -5,6 +5,7 @@ from django.urls import path
 from serviceloop.assurance import views_availability as a
 from serviceloop.assurance import views_continuity as c
 from serviceloop.assurance import views_security as s
+from serviceloop.assurance import views_spof as f
 
 urlpatterns = [
     # availability
@@ -28,10 +29,10 @@ urlpatterns = [
         a.outage_customers,
         name="outage_customers",
     ),
-    path("availability/spof/", a.spof_list, name="spof_list"),
-    path("availability/spof/scan/", a.spof_scan, name="spof_scan"),
-    path("availability/spof/<int:pk>/", a.spof_detail, name="spof_detail"),
-    path("availability/spof/<int:pk>/move/", a.spof_move, name="spof_move"),
+    path("availability/spof/", f.spof_list, name="spof_list"),
+    path("availability/spof/scan/", f.spof_scan, name="spof_scan"),
+    path("availability/spof/<int:pk>/", f.spof_detail, name="spof_detail"),
+    path("availability/spof/<int:pk>/move/", f.spof_move, name="spof_move"),
     # continuity
     path("continuity/", c.plan_list, name="continuity_plan_list"),
     path("continuity/new/", c.plan_new, name="continuity_plan_new"),

@@ -1,6 +1,7 @@
 """The availability screens: availability of every service for any period, one service's
 availability (with its customers, outages and a daily chart), the outage list and forms, the
-monthly report (staff, and a customer's own services), targets, and single points of failure.
+monthly report (staff, and a customer's own services), and targets. (Single points of
+failure: ``views_spof``.)
 """
 
 from django.contrib import messages
@@ -14,11 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from serviceloop.assurance import queries, services_availability
-from serviceloop.assurance.forms import (
-    FindingFilterForm,
-    FindingForm,
+from serviceloop.assurance.forms_availability import (
     MonthForm,
-    MoveForm,
     OutageAdjustForm,
     OutageCustomersForm,
     OutageDetailsForm,
@@ -30,21 +28,18 @@ from serviceloop.assurance.forms import (
     PeriodForm,
     TargetForm,
 )
-from serviceloop.assurance.lifecycle import FINDING_MOVES, moves_from
 from serviceloop.assurance.models import AvailabilityTarget, OutageEvent
 from serviceloop.assurance.permissions import (
     can_edit_service_records,
-    can_manage,
     can_operate,
     customer_report_allowed,
-    get_finding_for,
     get_outage_for,
     get_service_for,
     is_staff,
-    require_manage,
     require_operate,
     staff_only,
 )
+from serviceloop.assurance.views_common import form_page, list_filters, messages_from
 from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.views.helpers import apply_service_errors, paginate
 from serviceloop.desk.models import Ticket
@@ -105,17 +100,6 @@ TARGET_COLUMNS = [
     Column(gettext_lazy("Own target (%)"), lambda s: _own_target(s)),
     Column(gettext_lazy("Note"), lambda s: _own_target(s, "note")),
 ]
-FINDING_COLUMNS = [
-    Column(gettext_lazy("Service"), "service.name"),
-    Column(gettext_lazy("Configuration item"), lambda f: str(f.configuration_item)),
-    Column(gettext_lazy("Type"), "configuration_item.ci_type.name"),
-    Column(gettext_lazy("Dependency path"), lambda f: " → ".join(f.path)),
-    Column(gettext_lazy("Status"), "get_status_display"),
-    Column(gettext_lazy("Risk register entry"), "risk_reference"),
-    Column(gettext_lazy("Detected"), "detected_at"),
-    Column(gettext_lazy("Last seen"), "last_seen_at"),
-    Column(gettext_lazy("Note"), "note"),
-]
 
 
 def _own_target(service, field="target_percent"):
@@ -123,11 +107,6 @@ def _own_target(service, field="target_percent"):
         return getattr(service.availability_target, field)
     except AvailabilityTarget.DoesNotExist:
         return ""
-
-
-def _messages_from(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _period(request):
@@ -257,9 +236,7 @@ def availability_report(request):
 
 @login_required
 def outage_list(request):
-    staff_only(request.user)
-    form = OutageFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = list_filters(request, OutageFilterForm)
     start = end = None
     if filters.get("first") and filters.get("last"):
         start, end = queries.date_period(filters["first"], filters["last"])
@@ -295,30 +272,27 @@ def _customers(cleaned):
 @login_required
 def outage_new(request):
     require_operate(request.user)
-    form = OutageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            outage = services_availability.outage_create(
-                actor=request.user,
-                service=data["service"],
-                title=data["title"],
-                kind=data["kind"],
-                start=data["start"],
-                end=data["end"],
-                announced_at=data["announced_at"],
-                description=data["description"],
-                all_customers=data["all_customers"],
-                customers=_customers(data),
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Outage %(reference)s recorded.") % {"reference": outage.reference}
-            )
-            return redirect("outage_detail", reference=outage.reference)
-    return render(request, "core/form_page.html", {"form": form, "title": _("Record an outage")})
+    return form_page(
+        request,
+        OutageForm(request.POST or None),
+        lambda data: services_availability.outage_create(
+            actor=request.user,
+            service=data["service"],
+            title=data["title"],
+            kind=data["kind"],
+            start=data["start"],
+            end=data["end"],
+            announced_at=data["announced_at"],
+            description=data["description"],
+            all_customers=data["all_customers"],
+            customers=_customers(data),
+        ),
+        title=_("Record an outage"),
+        success=lambda outage: (
+            _("Outage %(reference)s recorded.") % {"reference": outage.reference}
+        ),
+        done=lambda outage: redirect("outage_detail", reference=outage.reference),
+    )
 
 
 def _visible_ticket(user, reference):
@@ -470,7 +444,7 @@ def _outage_post(request, reference, form_class, call, success, form_kwargs=None
     try:
         call(outage, form.cleaned_data)
     except ValidationError as error:
-        _messages_from(request, error)
+        messages_from(request, error)
     else:
         messages.success(request, success)
     return redirect("outage_detail", reference=reference)
@@ -576,108 +550,20 @@ def target_edit(request, pk):
     service = get_service_for(request.user, pk, write=True)
     current = AvailabilityTarget.objects.filter(service=service).first()
     initial = {"target_percent": current.target_percent, "note": current.note} if current else {}
-    form = TargetForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_availability.target_set(
-                actor=request.user,
-                service=service,
-                target_percent=form.cleaned_data["target_percent"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Availability target saved."))
-            return redirect("availability_target_list")
-    intro = _(
-        "The provider's own target, used when no SLA in force sets an availability target "
-        "for the service."
-    )
-    title = _("Availability target: %(service)s") % {"service": service}
-    return render(request, "core/form_page.html", {"form": form, "title": title, "intro": intro})
-
-
-# --- Single points of failure ------------------------------------------------------------------
-
-
-@login_required
-def spof_list(request):
-    staff_only(request.user)
-    form = FindingFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    findings = queries.findings_for_list(
-        request.user, status=filters.get("status", ""), service=filters.get("service")
-    )
-    fmt = export_format(request)
-    if fmt:
-        return export_response(fmt, "single-points-of-failure", FINDING_COLUMNS, findings)
-    return render(
+    return form_page(
         request,
-        "assurance/spof_list.html",
-        {"form": form, "page": paginate(request, findings), "can_manage": can_manage(request.user)},
+        TargetForm(request.POST or None, initial=initial),
+        lambda data: services_availability.target_set(
+            actor=request.user,
+            service=service,
+            target_percent=data["target_percent"],
+            note=data["note"],
+        ),
+        title=_("Availability target: %(service)s") % {"service": service},
+        intro=_(
+            "The provider's own target, used when no SLA in force sets an availability "
+            "target for the service."
+        ),
+        success=_("Availability target saved."),
+        done=lambda target: redirect("availability_target_list"),
     )
-
-
-@require_POST
-@login_required
-def spof_scan(request):
-    require_manage(request.user)
-    counts = services_availability.spof_scan(actor=request.user)
-    messages.success(
-        request,
-        _("CMDB scanned: %(created)s new, %(reopened)s found again, %(resolved)s resolved.")
-        % counts,
-    )
-    return redirect("spof_list")
-
-
-@login_required
-def spof_detail(request, pk):
-    finding = get_finding_for(request.user, pk)
-    manage = can_manage(request.user)
-    form = None
-    if manage:
-        form = FindingForm(
-            request.POST or None,
-            initial={"note": finding.note, "risk_reference": finding.risk_reference},
-        )
-    if request.method == "POST":
-        finding = get_finding_for(request.user, pk, write=True)
-        if form.is_valid():
-            try:
-                services_availability.finding_update(
-                    actor=request.user, finding=finding, **form.cleaned_data
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, _("Finding saved."))
-                return redirect("spof_detail", pk=finding.pk)
-    context = {
-        "finding": finding,
-        "form": form,
-        "moves": moves_from(FINDING_MOVES, finding.status) if manage else [],
-    }
-    return render(request, "assurance/spof_detail.html", context)
-
-
-@require_POST
-@login_required
-def spof_move(request, pk):
-    finding = get_finding_for(request.user, pk, write=True)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        try:
-            services_availability.finding_transition(
-                actor=request.user,
-                finding=finding,
-                expected_version=request.POST.get("version") or None,
-                target=form.cleaned_data["target"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Finding updated."))
-    return redirect("spof_detail", pk=finding.pk)

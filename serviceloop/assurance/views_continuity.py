@@ -2,6 +2,8 @@
 issues, the issues list, the annual test schedule, and invoking a plan for a major incident
 (and standing it down)."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,11 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from serviceloop.assurance import queries, services_continuity
-from serviceloop.assurance.forms import (
+from serviceloop.assurance.forms_continuity import (
     InvokeForm,
     IssueFilterForm,
     IssueForm,
-    MoveForm,
     PlanFilterForm,
     PlanForm,
     PlanTestForm,
@@ -35,6 +36,13 @@ from serviceloop.assurance.permissions import (
     get_plan_for,
     get_test_for,
     staff_only,
+)
+from serviceloop.assurance.views_common import (
+    form_page,
+    list_filters,
+    messages_from,
+    posted_call,
+    posted_move,
 )
 from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.views.helpers import apply_service_errors, paginate
@@ -80,11 +88,6 @@ ISSUE_COLUMNS = [
 ]
 
 
-def _messages_from(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
 def _editable_services(user):
     services = Service.objects.visible_to(user).order_by("name")
     if can_manage(user):
@@ -92,11 +95,13 @@ def _editable_services(user):
     return services.filter(owner=user)
 
 
+def _to_plan(plan):
+    return redirect("continuity_plan_detail", reference=plan.reference)
+
+
 @login_required
 def plan_list(request):
-    staff_only(request.user)
-    form = PlanFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = list_filters(request, PlanFilterForm)
     plans = queries.plans_for_list(
         request.user,
         service=filters.get("service"),
@@ -127,21 +132,16 @@ def plan_new(request):
     initial = {"owner": request.user.pk}
     if request.GET.get("service"):
         initial["service"] = request.GET["service"]
-    form = PlanForm(request.POST or None, services=services, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            plan = services_continuity.plan_create(actor=request.user, **data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Continuity plan %(reference)s saved as a draft.")
-                % {"reference": plan.reference},
-            )
-            return redirect("continuity_plan_detail", reference=plan.reference)
-    return render(request, "core/form_page.html", {"form": form, "title": _("New continuity plan")})
+    return form_page(
+        request,
+        PlanForm(request.POST or None, services=services, initial=initial),
+        lambda data: services_continuity.plan_create(actor=request.user, **data),
+        title=_("New continuity plan"),
+        success=lambda plan: (
+            _("Continuity plan %(reference)s saved as a draft.") % {"reference": plan.reference}
+        ),
+        done=_to_plan,
+    )
 
 
 @login_required
@@ -191,41 +191,30 @@ def plan_detail(request, reference):
 @login_required
 def plan_edit(request, reference):
     plan = get_plan_for(request.user, reference, write=True)
-    form = PlanForm(request.POST or None, initial=PlanForm.initial_for(plan), editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_continuity.plan_update(
-                actor=request.user,
-                plan=plan,
-                expected_version=request.POST.get("version") or None,
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Continuity plan saved."))
-            return redirect("continuity_plan_detail", reference=plan.reference)
-    return render(request, "core/form_page.html", {"form": form, "title": str(plan)})
+    return form_page(
+        request,
+        PlanForm(request.POST or None, initial=PlanForm.initial_for(plan), editing=True),
+        lambda data: services_continuity.plan_update(
+            actor=request.user,
+            plan=plan,
+            expected_version=request.POST.get("version") or None,
+            **data,
+        ),
+        title=str(plan),
+        success=_("Continuity plan saved."),
+        done=_to_plan,
+    )
 
 
 @require_POST
 @login_required
 def plan_move(request, reference):
     plan = get_plan_for(request.user, reference, write=True)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        try:
-            services_continuity.plan_transition(
-                actor=request.user,
-                plan=plan,
-                expected_version=request.POST.get("version") or None,
-                target=form.cleaned_data["target"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Continuity plan updated."))
+    posted_move(
+        request,
+        partial(services_continuity.plan_transition, actor=request.user, plan=plan),
+        _("Continuity plan updated."),
+    )
     return redirect("continuity_plan_detail", reference=plan.reference)
 
 
@@ -271,37 +260,25 @@ def plan_test_new(request, reference):
 @login_required
 def issue_new(request, pk):
     test = get_test_for(request.user, pk, write=True)
-    form = IssueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_continuity.issue_add(actor=request.user, test=test, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Issue recorded."))
-            return redirect("continuity_plan_detail", reference=test.plan.reference)
-    title = _("New issue from the test of %(date)s") % {"date": test.tested_on.isoformat()}
-    return render(request, "core/form_page.html", {"form": form, "title": title})
+    return form_page(
+        request,
+        IssueForm(request.POST or None),
+        lambda data: services_continuity.issue_add(actor=request.user, test=test, **data),
+        title=_("New issue from the test of %(date)s") % {"date": test.tested_on.isoformat()},
+        success=_("Issue recorded."),
+        done=lambda issue: redirect("continuity_plan_detail", reference=test.plan.reference),
+    )
 
 
 @require_POST
 @login_required
 def issue_move(request, pk):
     issue = get_issue_for(request.user, pk, write=True)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        try:
-            services_continuity.issue_transition(
-                actor=request.user,
-                issue=issue,
-                expected_version=request.POST.get("version") or None,
-                target=form.cleaned_data["target"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Issue updated."))
+    posted_move(
+        request,
+        partial(services_continuity.issue_transition, actor=request.user, issue=issue),
+        _("Issue updated."),
+    )
     if request.POST.get("from") == "plan":
         return redirect("continuity_plan_detail", reference=issue.test.plan.reference)
     return redirect("continuity_issue_list")
@@ -385,14 +362,14 @@ def plan_invoke(request, reference):
         if ticket is None:
             messages.error(request, _("No major incident with this reference."))
         else:
-            try:
-                services_continuity.plan_invoke(
-                    actor=request.user, plan=plan, ticket=ticket, notes=form.cleaned_data["notes"]
-                )
-            except ValidationError as error:
-                _messages_from(request, error)
-            else:
-                messages.success(request, _("Plan invoked."))
+            posted_call(
+                request,
+                form,
+                lambda data: services_continuity.plan_invoke(
+                    actor=request.user, plan=plan, ticket=ticket, notes=data["notes"]
+                ),
+                _("Plan invoked."),
+            )
     return redirect("continuity_plan_detail", reference=plan.reference)
 
 
@@ -410,7 +387,7 @@ def ticket_invoke(request, reference):
             actor=request.user, plan=plan, ticket=ticket, notes=request.POST.get("notes", "")
         )
     except ValidationError as error:
-        _messages_from(request, error)
+        messages_from(request, error)
     else:
         messages.success(request, _("Plan %(reference)s invoked.") % {"reference": plan.reference})
     return redirect("ticket_detail", reference=ticket.reference)
@@ -420,14 +397,12 @@ def ticket_invoke(request, reference):
 @login_required
 def invocation_stand_down(request, pk):
     invocation = get_invocation_for(request.user, pk, write=True)
-    form = StandDownForm(request.POST)
-    if form.is_valid():
-        try:
-            services_continuity.invocation_stand_down(
-                actor=request.user, invocation=invocation, notes=form.cleaned_data["notes"]
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Plan stood down."))
+    posted_call(
+        request,
+        StandDownForm(request.POST),
+        lambda data: services_continuity.invocation_stand_down(
+            actor=request.user, invocation=invocation, notes=data["notes"]
+        ),
+        _("Plan stood down."),
+    )
     return redirect("continuity_plan_detail", reference=invocation.plan.reference)

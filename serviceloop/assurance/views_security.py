@@ -2,6 +2,8 @@
 list, and confidential security incidents (404 for anyone outside the security team and the
 people named on the incident)."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,12 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from serviceloop.assurance import queries, services_security
-from serviceloop.assurance.forms import (
+from serviceloop.assurance import queries, services_security, services_security_register
+from serviceloop.assurance.forms_security import (
     ControlFilterForm,
     ControlForm,
     IncidentFilterForm,
-    MoveForm,
     NotifiedForm,
     RiskFilterForm,
     RiskForm,
@@ -33,6 +34,12 @@ from serviceloop.assurance.permissions import (
     get_security_incident_for,
     require_manage,
     staff_only,
+)
+from serviceloop.assurance.views_common import (
+    form_page,
+    list_filters,
+    posted_call,
+    posted_move,
 )
 from serviceloop.core.exports import Column, export_format, export_response
 from serviceloop.core.models import AuditEvent
@@ -86,11 +93,6 @@ INCIDENT_COLUMNS = [
 ]
 
 
-def _messages_from(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
 def _history(obj):
     return (
         AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
@@ -104,9 +106,7 @@ def _history(obj):
 
 @login_required
 def risk_list(request):
-    staff_only(request.user)
-    form = RiskFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = list_filters(request, RiskFilterForm)
     risks = queries.risks_for_list(
         request.user,
         status=filters.get("status", ""),
@@ -127,29 +127,30 @@ def risk_list(request):
     return render(request, "assurance/risk_list.html", context)
 
 
-def _risk_data(form):
-    data = dict(form.cleaned_data)
-    controls = list(data.pop("controls") or [])
-    return data, controls
+def _risk_data(cleaned) -> dict:
+    """The risk form's values as the services take them (``controls`` a list)."""
+    data = dict(cleaned)
+    data["controls"] = list(data.pop("controls") or [])
+    return data
+
+
+def _to_risk(risk):
+    return redirect("security_risk_detail", reference=risk.reference)
 
 
 @login_required
 def risk_new(request):
     require_manage(request.user)
-    form = RiskForm(request.POST or None, initial={"owner": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        data, controls = _risk_data(form)
-        try:
-            risk = services_security.risk_create(actor=request.user, controls=controls, **data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Risk %(reference)s added to the register.") % {"reference": risk.reference},
-            )
-            return redirect("security_risk_detail", reference=risk.reference)
-    return render(request, "core/form_page.html", {"form": form, "title": _("New security risk")})
+    return form_page(
+        request,
+        RiskForm(request.POST or None, initial={"owner": request.user.pk}),
+        lambda data: services_security_register.risk_create(actor=request.user, **_risk_data(data)),
+        title=_("New security risk"),
+        success=lambda risk: (
+            _("Risk %(reference)s added to the register.") % {"reference": risk.reference}
+        ),
+        done=_to_risk,
+    )
 
 
 @login_required
@@ -170,37 +171,27 @@ def risk_detail(request, reference):
 @login_required
 def risk_edit(request, reference):
     risk = get_risk_for(request.user, reference, write=True)
-    form = RiskForm(request.POST or None, initial=RiskForm.initial_for(risk))
-    if request.method == "POST" and form.is_valid():
-        data, controls = _risk_data(form)
-        try:
-            services_security.risk_update(actor=request.user, risk=risk, controls=controls, **data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Risk saved."))
-            return redirect("security_risk_detail", reference=risk.reference)
-    return render(request, "core/form_page.html", {"form": form, "title": str(risk)})
+    return form_page(
+        request,
+        RiskForm(request.POST or None, initial=RiskForm.initial_for(risk)),
+        lambda data: services_security_register.risk_update(
+            actor=request.user, risk=risk, **_risk_data(data)
+        ),
+        title=str(risk),
+        success=_("Risk saved."),
+        done=_to_risk,
+    )
 
 
 @require_POST
 @login_required
 def risk_move(request, reference):
     risk = get_risk_for(request.user, reference, write=True)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        try:
-            services_security.risk_transition(
-                actor=request.user,
-                risk=risk,
-                expected_version=request.POST.get("version") or None,
-                target=form.cleaned_data["target"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Risk updated."))
+    posted_move(
+        request,
+        partial(services_security_register.risk_transition, actor=request.user, risk=risk),
+        _("Risk updated."),
+    )
     return redirect("security_risk_detail", reference=risk.reference)
 
 
@@ -209,9 +200,7 @@ def risk_move(request, reference):
 
 @login_required
 def control_list(request):
-    staff_only(request.user)
-    form = ControlFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = list_filters(request, ControlFilterForm)
     controls = queries.controls_for_list(
         request.user, status=filters.get("status", ""), q=filters.get("q", "")
     )
@@ -229,16 +218,18 @@ def control_list(request):
 @login_required
 def control_new(request):
     require_manage(request.user)
-    form = ControlForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            control = services_security.control_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Control %(code)s added.") % {"code": control.code})
-            return redirect("security_control_detail", code=control.code)
-    return render(request, "core/form_page.html", {"form": form, "title": _("New control")})
+    return form_page(
+        request,
+        ControlForm(request.POST or None),
+        lambda data: services_security_register.control_create(actor=request.user, **data),
+        title=_("New control"),
+        success=lambda control: _("Control %(code)s added.") % {"code": control.code},
+        done=_to_control,
+    )
+
+
+def _to_control(control):
+    return redirect("security_control_detail", code=control.code)
 
 
 @login_required
@@ -256,25 +247,23 @@ def control_detail(request, code):
 @login_required
 def control_edit(request, code):
     control = get_control_for(request.user, code, write=True)
-    form = ControlForm(request.POST or None, initial=ControlForm.initial_for(control), editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_security.control_update(
-                actor=request.user, control=control, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Control saved."))
-            return redirect("security_control_detail", code=control.code)
-    return render(request, "core/form_page.html", {"form": form, "title": str(control)})
+    return form_page(
+        request,
+        ControlForm(request.POST or None, initial=ControlForm.initial_for(control), editing=True),
+        lambda data: services_security_register.control_update(
+            actor=request.user, control=control, **data
+        ),
+        title=str(control),
+        success=_("Control saved."),
+        done=_to_control,
+    )
 
 
 @require_POST
 @login_required
 def controls_seed(request):
     require_manage(request.user)
-    added = services_security.controls_seed(actor=request.user)
+    added = services_security_register.controls_seed(actor=request.user)
     messages.success(request, _("%(count)s starter controls added.") % {"count": added})
     return redirect("security_control_list")
 
@@ -284,9 +273,7 @@ def controls_seed(request):
 
 @login_required
 def incident_list(request):
-    staff_only(request.user)
-    form = IncidentFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = list_filters(request, IncidentFilterForm)
     incidents = queries.security_incidents_for_list(
         request.user,
         status=filters.get("status", ""),
@@ -385,34 +372,30 @@ def incident_edit(request, reference):
         "personal_data": incident.personal_data,
         "summary": incident.summary,
     }
-    form = SecurityIncidentForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_security.security_incident_update(
-                actor=request.user, incident=incident, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Security incident saved."))
-            return redirect("security_incident_detail", reference=incident.reference)
-    return render(request, "core/form_page.html", {"form": form, "title": str(incident)})
+    return form_page(
+        request,
+        SecurityIncidentForm(request.POST or None, initial=initial, editing=True),
+        lambda data: services_security.security_incident_update(
+            actor=request.user, incident=incident, **data
+        ),
+        title=str(incident),
+        success=_("Security incident saved."),
+        done=lambda saved: redirect("security_incident_detail", reference=incident.reference),
+    )
 
 
 @require_POST
 @login_required
 def incident_viewers(request, reference):
     incident = get_security_incident_for(request.user, reference, write=True)
-    form = ViewersForm(request.POST)
-    if form.is_valid():
-        try:
-            services_security.security_incident_viewers_set(
-                actor=request.user, incident=incident, viewers=list(form.cleaned_data["viewers"])
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("The people cleared to see it are saved."))
+    posted_call(
+        request,
+        ViewersForm(request.POST),
+        lambda data: services_security.security_incident_viewers_set(
+            actor=request.user, incident=incident, viewers=list(data["viewers"])
+        ),
+        _("The people cleared to see it are saved."),
+    )
     if not queries.security_incidents_for_list(request.user).filter(pk=incident.pk).exists():
         return redirect("security_incident_list")  # the actor removed himself
     return redirect("security_incident_detail", reference=incident.reference)
@@ -422,19 +405,17 @@ def incident_viewers(request, reference):
 @login_required
 def incident_notified(request, reference):
     incident = get_security_incident_for(request.user, reference, write=True)
-    form = NotifiedForm(request.POST)
-    if form.is_valid():
-        try:
-            services_security.security_incident_notified(
-                actor=request.user,
-                incident=incident,
-                notified_at=form.cleaned_data["notified_at"],
-                reference=form.cleaned_data["reference"],
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Regulator notification recorded."))
+    posted_call(
+        request,
+        NotifiedForm(request.POST),
+        lambda data: services_security.security_incident_notified(
+            actor=request.user,
+            incident=incident,
+            notified_at=data["notified_at"],
+            reference=data["reference"],
+        ),
+        _("Regulator notification recorded."),
+    )
     return redirect("security_incident_detail", reference=incident.reference)
 
 
@@ -442,18 +423,11 @@ def incident_notified(request, reference):
 @login_required
 def incident_move(request, reference):
     incident = get_security_incident_for(request.user, reference, write=True)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        try:
-            services_security.security_incident_transition(
-                actor=request.user,
-                incident=incident,
-                expected_version=request.POST.get("version") or None,
-                target=form.cleaned_data["target"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(request, _("Security incident updated."))
+    posted_move(
+        request,
+        partial(
+            services_security.security_incident_transition, actor=request.user, incident=incident
+        ),
+        _("Security incident updated."),
+    )
     return redirect("security_incident_detail", reference=incident.reference)

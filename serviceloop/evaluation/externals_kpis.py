@@ -15,20 +15,16 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from serviceloop.evaluation.sources_kpis import RecordSection, complete_flag, external_register
+from serviceloop.evaluation.sources_kpis import (
+    RecordSection,
+    complete_flag,
+    external_register,
+    part_of,
+)
 
 
 def _percent(numerator, denominator):
     return numerator * 100 / denominator if denominator else None
-
-
-def _pick(part: str, denominator, numerator):
-    """The queryset of ``part``: numerator, denominator, or the rest (denominator - numerator)."""
-    if part == "numerator":
-        return denominator.filter(numerator)
-    if part == "rest":
-        return denominator.exclude(numerator)
-    return denominator
 
 
 def _organisation_names(keys) -> dict:
@@ -120,7 +116,7 @@ def _change_success_records(start, end, slice_, part):
         actual_end__lt=end,
     )
     successful = Q(outcome=ChangeOutcome.IMPLEMENTED) & ~Q(review_success=False)
-    return [RecordSection(_("Changes implemented"), _pick(part, ended, successful))]
+    return [RecordSection(_("Changes implemented"), part_of(part, ended, successful))]
 
 
 @external_register("transition.change_success_rate", records=_change_success_records)
@@ -136,7 +132,7 @@ def _emergency_records(start, end, slice_, part):
 
     submitted = _changes().filter(submitted_at__gte=start, submitted_at__lt=end)
     emergency = Q(change_type=ChangeType.EMERGENCY)
-    return [RecordSection(_("Changes submitted"), _pick(part, submitted, emergency))]
+    return [RecordSection(_("Changes submitted"), part_of(part, submitted, emergency))]
 
 
 @external_register("transition.emergency_change_ratio", records=_emergency_records)
@@ -161,7 +157,7 @@ def _acknowledgement_records(start, end, slice_, part):
     ).select_related("campaign", "person")
     day = TruncDate("acknowledged_at", tzinfo=timezone.get_default_timezone())
     on_time = Q(acknowledged_at__isnull=False) & Q(LessThanOrEqual(day, F("campaign__deadline")))
-    return [RecordSection(_("Acknowledgements asked"), _pick(part, asked, on_time))]
+    return [RecordSection(_("Acknowledgements asked"), part_of(part, asked, on_time))]
 
 
 @external_register("support.acknowledgement_rate", records=_acknowledgement_records)
@@ -213,13 +209,13 @@ def _completeness_records(start, end, slice_, part):
     sections = [
         RecordSection(
             _("Tickets closed"),
-            _pick(part, _tickets_closed(start, end, organisation), complete_flag()),
+            part_of(part, _tickets_closed(start, end, organisation), complete_flag()),
         )
     ]
     if organisation is None:
         sections.append(
             RecordSection(
-                _("Problems closed"), _pick(part, _problems_closed(start, end), ROOT_CAUSE)
+                _("Problems closed"), part_of(part, _problems_closed(start, end), ROOT_CAUSE)
             )
         )
     return sections

@@ -300,22 +300,32 @@ def findings_closed_on_time(
     """``(percent, numerator, denominator)``: of the findings due in ``[start, end)`` that
     are closed or whose due date has passed by ``today``, those closed on or before their due
     date. Findings due later and still open are not judged yet."""
-    due = Finding.objects.filter(due_on__gte=start, due_on__lt=end).filter(
-        Q(status=FindingStatus.CLOSED) | Q(due_on__lt=today)
-    )
-    counts = due.aggregate(
-        whole=Count("pk"),
-        part=Count(
-            "pk",
-            filter=Q(status=FindingStatus.CLOSED, closed_on__lte=F("due_on")),
-        ),
-    )
+    due, on_time = _findings_judged(start, end, today)
+    counts = due.aggregate(whole=Count("pk"), part=Count("pk", filter=on_time))
     whole, part = counts["whole"], counts["part"]
     percent = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01")) if whole else None
     return percent, part, whole
 
 
-@external_register("evaluation.audit_findings_closed_on_time")
+def _findings_judged(start, end, today):
+    """``(findings judged, closed-on-time condition)`` of ``findings_closed_on_time``."""
+    due = Finding.objects.filter(due_on__gte=start, due_on__lt=end).filter(
+        Q(status=FindingStatus.CLOSED) | Q(due_on__lt=today)
+    )
+    return due, Q(status=FindingStatus.CLOSED, closed_on__lte=F("due_on"))
+
+
+def _findings_records(start, end, slice_, part):
+    """The findings behind the KPI's figure (``part``: numerator, denominator or rest)."""
+    from serviceloop.evaluation.sources_kpis import RecordSection, part_of
+
+    due, on_time = _findings_judged(
+        timezone.localtime(start).date(), timezone.localtime(end).date(), timezone.localdate()
+    )
+    return [RecordSection(_("Audit findings due"), part_of(part, due, on_time))]
+
+
+@external_register("evaluation.audit_findings_closed_on_time", records=_findings_records)
 def _findings_closed_on_time(start, end, slice_):
     """KPI: % of the audit findings due in the period closed by their due date."""
     _percent, part, whole = findings_closed_on_time(

@@ -37,6 +37,16 @@ class RecordSection:
     queryset: QuerySet
 
 
+def part_of(part: str, denominator, numerator):
+    """The records of one ``part`` of a ratio: "numerator" (``denominator`` filtered by the
+    ``numerator`` condition), "rest" (the others), anything else the whole ``denominator``."""
+    if part == "numerator":
+        return denominator.filter(numerator)
+    if part == "rest":
+        return denominator.exclude(numerator)
+    return denominator
+
+
 @dataclass(frozen=True)
 class RecordSet:
     """A named set of records a KPI counts (see the module docstring)."""

@@ -192,6 +192,8 @@ LINKS = {
     "Complaint": "complaint_detail",
     "ChangeRequest": "change_detail",
     "Outage": "outage_detail",
+    "Finding": "audit_finding_detail",
+    "Action": "action_detail",
 }
 
 

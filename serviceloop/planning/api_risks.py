@@ -1,7 +1,10 @@
 """REST API of the risk register (clause 6.1): ``/api/v1/risks/`` (by reference).
 
-List (``?kind=``, ``?status=``, ``?level=``, ``?overdue=true``), read, create, ``PATCH``
-(the score follows the ratings); ``…/transition/`` ``{"target", "note"}``; ``…/review/``
+List (``?kind=``, ``?status=``, ``?level=``, ``?overdue=true``, ``?spof_finding=<id>``: the
+risks a single point of failure is the source of), read, create, ``PATCH`` (the score follows
+the ratings; ``spof_finding``: the source, an id of ``/api/v1/spof-findings/`` or null);
+``POST …/from-spof/`` ``{"spof_finding", "likelihood"?, "impact"?}`` adds a risk pre-filled
+from the finding; ``…/transition/`` ``{"target", "note"}``; ``…/review/``
 ``{"likelihood", "impact", "next_review_on", "note"}`` and ``GET …/reviews/``;
 ``GET …/heatmap/`` (open items per cell); ``GET``/``PUT …/matrix/`` the rating matrix.
 
@@ -16,8 +19,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from serviceloop.assurance.models import SpofFinding
 from serviceloop.core.models import User
 from serviceloop.planning import queries_risks as queries
+from serviceloop.planning import services_risk_sources as source_services
 from serviceloop.planning import services_risks as services
 from serviceloop.planning.api_support import (
     IF_MATCH,
@@ -58,6 +63,12 @@ class RiskSerializer(serializers.ModelSerializer):
     objectives = serializers.SlugRelatedField(
         slug_field="reference", queryset=Objective.objects.all(), many=True, required=False
     )
+    spof_finding = serializers.PrimaryKeyRelatedField(
+        queryset=SpofFinding.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The single point of failure the risk was raised for (its id; null: none).",
+    )
     level = serializers.SerializerMethodField()
 
     class Meta:
@@ -66,7 +77,7 @@ class RiskSerializer(serializers.ModelSerializer):
             "id", "reference", "kind", "title", "description", "likelihood", "impact", "score",
             "level", "treatment", "treatment_plan", "owner", "review_on", "last_reviewed_on",
             "status", "status_note", "closed_on", "services", "configuration_items",
-            "objectives", "created_at", "updated_at", "version",
+            "objectives", "spof_finding", "created_at", "updated_at", "version",
         ]  # fmt: skip
         read_only_fields = [
             "reference", "score", "last_reviewed_on", "status_note", "closed_on",
@@ -78,6 +89,18 @@ class RiskSerializer(serializers.ModelSerializer):
         """low, medium, high or critical, on the matrix in force."""
         matrix = self.context.setdefault("matrix", queries.matrix_setting())
         return matrix.level_of(risk.score)
+
+
+class RiskFromSpofSerializer(serializers.Serializer):
+    spof_finding = serializers.PrimaryKeyRelatedField(
+        queryset=SpofFinding.objects.all(), help_text="The id of the single point of failure."
+    )
+    likelihood = serializers.IntegerField(
+        required=False, help_text="1 to the matrix size; default: the middle of the scale"
+    )
+    impact = serializers.IntegerField(
+        required=False, help_text="1 to the matrix size; default: one below the top"
+    )
 
 
 class RiskTransitionSerializer(serializers.Serializer):
@@ -127,6 +150,7 @@ class RiskViewSet(
             status=status_filter if status_filter in RiskStatus.values else "",
             level=params.get("level", ""),
             overdue_on=timezone.localdate() if params.get("overdue") == "true" else None,
+            spof_finding=params.get("spof_finding", ""),
         ).prefetch_related("services", "configuration_items", "objectives")
 
     def get_object(self):
@@ -138,6 +162,12 @@ class RiskViewSet(
             OpenApiParameter("status", str, enum=RiskStatus.values, required=False),
             OpenApiParameter("level", str, enum=list(LEVELS), required=False),
             OpenApiParameter("overdue", OpenApiTypes.BOOL, required=False),
+            OpenApiParameter(
+                "spof_finding",
+                int,
+                required=False,
+                description="The id of a single point of failure: the risks it is the source of.",
+            ),
         ]
     )
     def list(self, request, *args, **kwargs):
@@ -162,6 +192,21 @@ class RiskViewSet(
             **serializer.validated_data,
         )
         return self.respond(risk)
+
+    @extend_schema(request=RiskFromSpofSerializer, responses={201: RiskSerializer})
+    @action(detail=False, methods=["post"], url_path="from-spof")
+    def from_spof(self, request):
+        """Add a single point of failure to the register: a new risk naming the item, the
+        services it carries and the dependency path, owned by the service's owner where known,
+        with the finding as its source (refused while an open risk names it)."""
+        require_manage(request.user)
+        serializer = RiskFromSpofSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        risk = source_services.risk_from_spof_create(
+            actor=request.user, finding=data.pop("spof_finding"), **data
+        )
+        return self.respond(risk, status.HTTP_201_CREATED)
 
     @extend_schema(request=RiskTransitionSerializer, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"])

@@ -8,4 +8,10 @@ class PlanningConfig(AppConfig):
     verbose_name = _("Planning")
 
     def ready(self):
-        from serviceloop.planning import nav  # noqa: F401  (navigation entries)
+        from serviceloop.planning import (
+            nav,  # noqa: F401  (navigation entries)
+            slots_assurance,
+        )
+
+        # the risks a single point of failure is the source of, on the finding's pages
+        slots_assurance.register()

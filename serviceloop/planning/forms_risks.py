@@ -131,6 +131,19 @@ class RiskForm(BootstrapMixin, forms.Form):
         return data
 
 
+class SpofRiskLinkForm(BootstrapMixin, forms.Form):
+    """Link an open risk to a single point of failure, named by its reference."""
+
+    risk = forms.CharField(
+        label=_("risk register entry"),
+        max_length=32,
+        help_text=_("The reference of an open risk in the register, e.g. RSK-2026-000004."),
+    )
+
+    def clean_risk(self):
+        return self.cleaned_data["risk"].strip().upper()
+
+
 class RiskMoveForm(forms.Form):
     target = forms.CharField(max_length=12)
     note = forms.CharField(max_length=2000, required=False)

@@ -100,7 +100,13 @@ def get_objective_for(user, reference: str, *, write: bool = False) -> Objective
 
 
 def get_risk_for(user, reference: str, *, write: bool = False) -> Risk:
-    risk = _get(Risk.objects.select_related("owner"), user, reference=reference)
+    risk = _get(
+        Risk.objects.select_related(
+            "owner", "spof_finding__service", "spof_finding__configuration_item"
+        ),
+        user,
+        reference=reference,
+    )
     if write:
         require_manage(user)
     return risk

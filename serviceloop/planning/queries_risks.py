@@ -55,9 +55,11 @@ def risks_for_list(
     impact=None,
     open_only=False,
     q="",
+    spof_finding="",
 ):
     """The register as the user may see it (staff), filtered; ``level`` by the matrix's score
-    ranges, ``overdue_on``: open risks whose review date is before that day."""
+    ranges, ``overdue_on``: open risks whose review date is before that day, ``spof_finding``:
+    the id of the single point of failure they were raised for (ignored unless a number)."""
     risks = Risk.objects.visible_to(user).select_related("owner")
     if kind:
         risks = risks.filter(kind=kind)
@@ -76,6 +78,8 @@ def risks_for_list(
         risks = risks.filter(likelihood=likelihood)
     if impact:
         risks = risks.filter(impact=impact)
+    if str(spof_finding).isdigit():
+        risks = risks.filter(spof_finding_id=int(spof_finding))
     q = (q or "").strip()
     if q:
         risks = risks.filter(

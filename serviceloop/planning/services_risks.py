@@ -1,5 +1,6 @@
 """Risk register writes (clause 6.1): risks and opportunities, their status, their reviews,
-the rating matrix, and the overdue-review reminders.
+the rating matrix, and the overdue-review reminders. Risks raised from a single point of
+failure (their source, ``spof_finding``): ``services_risk_sources``.
 
 Each service checks the actor's right, validates, writes the change (and its review row)
 and one audit row in one transaction, and raises ValidationError (translated messages,
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from serviceloop.assurance.models import SpofFinding
 from serviceloop.core.audit import audit_record, field_changes, snapshot
 from serviceloop.core.models import Notification
 from serviceloop.core.numbering import reference_allocate
@@ -55,6 +57,7 @@ RISK_FIELDS = (
     "treatment_plan",
     "owner",
     "review_on",
+    "spof_finding",
 )
 LINKS = {
     "services": (Service, "code"),
@@ -97,6 +100,12 @@ def _clean(values: dict, errors: dict, risk: Risk | None = None) -> dict:
                 "choices": ", ".join(str(t.label) for t in allowed),
             }
         cleaned["treatment"] = treatment
+    if "spof_finding" in values:
+        cleaned["spof_finding"] = clean_spof_finding(
+            values["spof_finding"], errors, risk=risk, kind=kind
+        )
+    elif "kind" in values and risk is not None and risk.spof_finding_id is not None:
+        clean_spof_finding(risk.spof_finding, errors, risk=risk, kind=kind)  # still a risk
     for name, (model, _key) in LINKS.items():
         if name in values:
             linked = list(values[name] or [])
@@ -104,6 +113,22 @@ def _clean(values: dict, errors: dict, risk: Risk | None = None) -> dict:
                 errors[name] = _("Choose from the list.")
             cleaned[name] = linked
     return cleaned
+
+
+def clean_spof_finding(finding, errors: dict, *, risk: Risk | None = None, kind=None):
+    """The single point of failure a risk names as its source (None: none): a finding, for a
+    risk (not an opportunity) still open, or the one it names already."""
+    if finding is None:
+        return None
+    if not isinstance(finding, SpofFinding):
+        errors["spof_finding"] = _("Choose a single point of failure from the list.")
+    elif kind == RiskKind.OPPORTUNITY:
+        errors["spof_finding"] = _(
+            "A single point of failure is treated by a risk, not an opportunity."
+        )
+    elif risk is not None and not risk.is_open and risk.spof_finding_id != finding.pk:
+        errors["spof_finding"] = _("This risk is closed: choose an open one.")
+    return finding
 
 
 def _set_links(risk: Risk, cleaned: dict, made: dict | None = None) -> None:
@@ -134,9 +159,10 @@ def risk_create(
     services=(),
     configuration_items=(),
     objectives=(),
+    spof_finding=None,
 ) -> Risk:
     """A new risk or opportunity ``RSK-YYYY-NNNNNN``, identified, scored likelihood × impact
-    on the matrix in force."""
+    on the matrix in force; ``spof_finding``: the single point of failure it was raised for."""
     require_manager(actor)
     errors: dict = {}
     cleaned = _clean(
@@ -145,7 +171,7 @@ def risk_create(
             "likelihood": likelihood, "impact": impact, "treatment": treatment,
             "treatment_plan": treatment_plan, "owner": owner, "review_on": review_on,
             "services": services, "configuration_items": configuration_items,
-            "objectives": objectives,
+            "objectives": objectives, "spof_finding": spof_finding,
         },
         errors,
     )  # fmt: skip
@@ -179,7 +205,7 @@ def risk_create(
 
 
 def risk_update(*, actor, risk: Risk, expected_version: int | None = None, **changes) -> Risk:
-    """Change a risk's details, ratings (the score follows) and links."""
+    """Change a risk's details, ratings (the score follows), links and source."""
     require_manager(actor)
     unknown = set(changes) - set(RISK_FIELDS) - set(LINKS)
     if unknown:

@@ -5,6 +5,7 @@ from django.urls import path
 from serviceloop.planning import views_context as context
 from serviceloop.planning import views_leadership as leadership
 from serviceloop.planning import views_objectives as objectives
+from serviceloop.planning import views_risk_sources as risk_sources
 from serviceloop.planning import views_risks as risks
 from serviceloop.planning import views_tailoring as tailoring
 
@@ -98,8 +99,19 @@ urlpatterns = [
     path("planning/risks/heat-map/", risks.risk_heatmap, name="risk_heatmap"),
     path("planning/risks/matrix/", risks.risk_matrix, name="risk_matrix"),
     path("planning/risks/new/", risks.risk_new, name="risk_new"),
+    path("planning/risks/from-spof/<int:pk>/", risk_sources.risk_from_spof, name="risk_from_spof"),
+    path(
+        "planning/risks/from-spof/<int:pk>/link/",
+        risk_sources.risk_spof_link,
+        name="risk_spof_link",
+    ),
     path("planning/risks/<str:reference>/", risks.risk_detail, name="risk_detail"),
     path("planning/risks/<str:reference>/edit/", risks.risk_edit, name="risk_edit"),
     path("planning/risks/<str:reference>/move/", risks.risk_move, name="risk_move"),
     path("planning/risks/<str:reference>/review/", risks.risk_review, name="risk_review"),
+    path(
+        "planning/risks/<str:reference>/spof/unlink/",
+        risk_sources.risk_spof_unlink,
+        name="risk_spof_unlink",
+    ),
 ]

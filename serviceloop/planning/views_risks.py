@@ -66,7 +66,16 @@ def list_columns(matrix) -> list[Column]:
             lambda r: [c.reference for c in r.configuration_items.all()],
         ),
         Column(gettext_lazy("Objectives"), lambda r: [o.reference for o in r.objectives.all()]),
+        Column(gettext_lazy("Source"), spof_source_text),
     ]
+
+
+def spof_source_text(risk) -> str:
+    """The single point of failure the risk was raised for, as text ("" when none)."""
+    finding = risk.spof_finding
+    if finding is None:
+        return ""
+    return f"{finding.configuration_item} → {finding.service.name}"
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -97,7 +106,9 @@ def risk_list(request):
     )
     fmt = export_format(request)
     if fmt:
-        risks = risks.prefetch_related("services", "configuration_items", "objectives")
+        risks = risks.select_related(
+            "spof_finding__service", "spof_finding__configuration_item"
+        ).prefetch_related("services", "configuration_items", "objectives")
         return export_response(fmt, "risks", list_columns(matrix), risks)
     page = paginate(request, risks)
     rows = []

@@ -233,7 +233,7 @@ class OutageEvent(models.Model):
 
 class SpofFinding(models.Model):
     """A configuration item a live service depends on without a redundant peer (see
-    ``services_availability.spof_scan`` for the rule)."""
+    ``services_spof.spof_detect`` for the rule)."""
 
     service = models.ForeignKey(
         "portfolio.Service", verbose_name=_("service"), on_delete=models.CASCADE, related_name="+"
@@ -249,7 +249,8 @@ class SpofFinding(models.Model):
     )
     path = models.JSONField(_("dependency path"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)
-    # The planning risk register entry that treats it, by reference, once that register exists.
+    # The risk register entry that treats it, named by hand before the register's risks
+    # named the finding they were raised for: no longer written, shown while none does.
     risk_reference = models.CharField(_("risk register entry"), max_length=40, blank=True)
     detected_at = models.DateTimeField(_("detected"))
     last_seen_at = models.DateTimeField(_("last seen"))

@@ -5,6 +5,7 @@ statutory holidays and make-up workdays). ``world``: two live services entitled 
 customers: ``erp`` on cn-workdays service hours (customers A and B, owned by ``lead``) and
 ``mail`` without service hours (24×7, customer A only); a pipeline service ``vpn``. And
 ``security``: the security team (named by the SECURITY_TEAM setting) with ``lead`` in it.
+``estate``: the ERP's configuration items, four of them single points of failure.
 """
 
 import types
@@ -13,8 +14,15 @@ import pytest
 
 from serviceloop.core.tests.factories import TeamFactory
 from serviceloop.desk.tests.factories import CnWorkdaysCalendarFactory
-from serviceloop.portfolio.models import ServiceStatus
-from serviceloop.portfolio.tests.factories import ServiceFactory
+from serviceloop.portfolio.lifecycle import CiStatus
+from serviceloop.portfolio.models import RelationKind, ServiceStatus
+from serviceloop.portfolio.tests.factories import (
+    CiRelationFactory,
+    CiTypeFactory,
+    ConfigurationItemFactory,
+    ServiceComponentFactory,
+    ServiceFactory,
+)
 
 
 @pytest.fixture
@@ -89,3 +97,31 @@ def make_sla(people):
         )
 
     return make
+
+
+@pytest.fixture
+def estate(world):
+    """ERP = app (component) → runs on vm-1 → runs on host-1; app depends on db-1; two
+    switches part of the service; a connected pair of firewalls; a retired old db."""
+    server, db, switch, firewall = (
+        CiTypeFactory(code=code, name=code.title()) for code in ("vm", "database", "switch", "fw")
+    )
+    app = ConfigurationItemFactory(name="erp-app", ci_type=CiTypeFactory(code="app", name="App"))
+    vm = ConfigurationItemFactory(name="vm-1", ci_type=server)
+    host = ConfigurationItemFactory(name="host-1", ci_type=CiTypeFactory(code="host", name="Host"))
+    db1 = ConfigurationItemFactory(name="db-1", ci_type=db)
+    old = ConfigurationItemFactory(name="db-old", ci_type=db, status=CiStatus.RETIRED)
+    sw1 = ConfigurationItemFactory(name="sw-1", ci_type=switch)
+    sw2 = ConfigurationItemFactory(name="sw-2", ci_type=switch)
+    fw1 = ConfigurationItemFactory(name="fw-1", ci_type=firewall)
+    fw2 = ConfigurationItemFactory(name="fw-2", ci_type=firewall)
+    for item in (app, sw1, sw2, fw1):
+        ServiceComponentFactory(service=world.erp, configuration_item=item)
+    CiRelationFactory(source=app, target=vm, kind=RelationKind.RUNS_ON)
+    CiRelationFactory(source=vm, target=host, kind=RelationKind.RUNS_ON)
+    CiRelationFactory(source=app, target=db1, kind=RelationKind.DEPENDS_ON)
+    CiRelationFactory(source=app, target=old, kind=RelationKind.DEPENDS_ON)
+    CiRelationFactory(source=fw1, target=fw2, kind=RelationKind.CONNECTED_TO)
+    # a pipeline service built on the same host is not live: no finding for it
+    ServiceComponentFactory(service=world.vpn, configuration_item=host)
+    return {i.name: i for i in (app, vm, host, db1, old, sw1, sw2, fw1, fw2)}

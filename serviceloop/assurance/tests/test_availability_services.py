@@ -1,6 +1,7 @@
 """Availability management through its services: outages from incidents, changes and by hand;
 adjustments with a reason; availability of recorded outages against an independent
-second-by-second reference; the monthly report; targets; single points of failure."""
+second-by-second reference; the monthly report; targets. (Single points of failure:
+``test_spof``.)"""
 
 import datetime
 from decimal import Decimal
@@ -14,18 +15,14 @@ from django.utils.dateparse import parse_datetime
 
 from serviceloop.assurance import queries
 from serviceloop.assurance.availability import Span
-from serviceloop.assurance.lifecycle import FindingStatus
 from serviceloop.assurance.models import (
     AvailabilityTarget,
     Outage,
     OutageEventKind,
     OutageKind,
     OutageSource,
-    SpofFinding,
 )
 from serviceloop.assurance.services_availability import (
-    finding_transition,
-    finding_update,
     outage_adjust,
     outage_create,
     outage_customers_set,
@@ -33,8 +30,6 @@ from serviceloop.assurance.services_availability import (
     outage_from_change,
     outage_from_incident,
     outages_follow_incidents,
-    spof_detect,
-    spof_scan,
     target_clear,
     target_set,
 )
@@ -44,14 +39,7 @@ from serviceloop.core.models import AuditEvent
 from serviceloop.desk.lifecycle import Status
 from serviceloop.desk.models import EventKind
 from serviceloop.desk.tests.factories import TicketEventFactory, TicketFactory
-from serviceloop.portfolio.impact import impact_of
-from serviceloop.portfolio.lifecycle import CiStatus
-from serviceloop.portfolio.models import RelationKind
 from serviceloop.portfolio.tests.factories import (
-    CiRelationFactory,
-    CiTypeFactory,
-    ConfigurationItemFactory,
-    ServiceComponentFactory,
     ServiceFactory,
 )
 from serviceloop.transition.models import ChangeEvent, ChangeEventKind, ChangeRequest
@@ -567,102 +555,6 @@ def test_an_sla_target_wins_over_the_services_own(people, world, make_sla):
         Decimal("99.000"),
         "service",
     )
-
-
-# --- Single points of failure --------------------------------------------------------------------
-
-
-@pytest.fixture
-def estate(world):
-    """ERP = app (component) → runs on vm-1 → runs on host-1; app depends on db-1; two
-    switches part of the service; a connected pair of firewalls; a retired old db."""
-    server, db, switch, firewall = (
-        CiTypeFactory(code=code, name=code.title()) for code in ("vm", "database", "switch", "fw")
-    )
-    app = ConfigurationItemFactory(name="erp-app", ci_type=CiTypeFactory(code="app", name="App"))
-    vm = ConfigurationItemFactory(name="vm-1", ci_type=server)
-    host = ConfigurationItemFactory(name="host-1", ci_type=CiTypeFactory(code="host", name="Host"))
-    db1 = ConfigurationItemFactory(name="db-1", ci_type=db)
-    old = ConfigurationItemFactory(name="db-old", ci_type=db, status=CiStatus.RETIRED)
-    sw1 = ConfigurationItemFactory(name="sw-1", ci_type=switch)
-    sw2 = ConfigurationItemFactory(name="sw-2", ci_type=switch)
-    fw1 = ConfigurationItemFactory(name="fw-1", ci_type=firewall)
-    fw2 = ConfigurationItemFactory(name="fw-2", ci_type=firewall)
-    for item in (app, sw1, sw2, fw1):
-        ServiceComponentFactory(service=world.erp, configuration_item=item)
-    CiRelationFactory(source=app, target=vm, kind=RelationKind.RUNS_ON)
-    CiRelationFactory(source=vm, target=host, kind=RelationKind.RUNS_ON)
-    CiRelationFactory(source=app, target=db1, kind=RelationKind.DEPENDS_ON)
-    CiRelationFactory(source=app, target=old, kind=RelationKind.DEPENDS_ON)
-    CiRelationFactory(source=fw1, target=fw2, kind=RelationKind.CONNECTED_TO)
-    # a pipeline service built on the same host is not live: no finding for it
-    ServiceComponentFactory(service=world.vpn, configuration_item=host)
-    return {i.name: i for i in (app, vm, host, db1, old, sw1, sw2, fw1, fw2)}
-
-
-def test_single_points_of_failure_are_found_through_impact(world, estate):
-    found = spof_detect()
-
-    names = {
-        estate_name
-        for (service, item) in found
-        for estate_name, ci in estate.items()
-        if ci.pk == item
-    }
-    assert names == {"erp-app", "vm-1", "host-1", "db-1"}
-    assert {service for service, _item in found} == {world.erp.pk}
-    assert found[(world.erp.pk, estate["host-1"].pk)] == [
-        estate["erp-app"].reference,
-        estate["vm-1"].reference,
-        estate["host-1"].reference,
-    ]
-    for _service, item in found:  # each one really takes the service down
-        assert world.erp.pk in {s.id for s in impact_of([item]).services}
-
-
-def test_the_scan_opens_resolves_and_reopens_findings_idempotently(people, world, estate):
-    first = spof_scan(actor=people.owner)
-    second = spof_scan(actor=people.owner)
-    ConfigurationItemFactory(name="db-2", ci_type=estate["db-1"].ci_type)
-    ServiceComponentFactory(
-        service=world.erp,
-        configuration_item=ConfigurationItem_named("db-2"),
-    )
-    third = spof_scan()
-    db_finding = SpofFinding.objects.get(configuration_item=estate["db-1"])
-
-    assert first["created"] == 4 and first["open"] == 4
-    assert second == {"created": 0, "reopened": 0, "resolved": 0, "open": 4}
-    assert third["resolved"] == 1 and db_finding.status == FindingStatus.RESOLVED
-    assert AuditEvent.objects.filter(verb="spof.scanned").count() == 2
-    with pytest.raises(PermissionDenied):
-        spof_scan(actor=people.agent)
-
-
-def ConfigurationItem_named(name):  # noqa: N802 - reads like the model in the test above
-    from serviceloop.portfolio.models import ConfigurationItem
-
-    return ConfigurationItem.objects.get(name=name)
-
-
-def test_a_finding_records_its_risk_entry_and_moves_with_a_note(people, world, estate):
-    spof_scan()
-    finding = SpofFinding.objects.get(configuration_item=estate["host-1"])
-
-    finding = finding_update(actor=people.owner, finding=finding, risk_reference="RSK-2026-000004")
-    with pytest.raises(ValidationError):
-        finding_transition(actor=people.owner, finding=finding, target=FindingStatus.ACCEPTED)
-    finding = finding_transition(
-        actor=people.owner,
-        finding=finding,
-        target=FindingStatus.ACCEPTED,
-        note="A second host is budgeted for next year.",
-    )
-    with pytest.raises(PermissionDenied):
-        finding_update(actor=people.auditor, finding=finding, note="x")
-
-    assert finding.risk_reference == "RSK-2026-000004" and finding.status == "accepted"
-    assert audit_verbs(finding) == ["spof.updated", "spof.accepted"]
 
 
 def test_a_customers_view_is_unaffected_by_another_services_outages(people, world):

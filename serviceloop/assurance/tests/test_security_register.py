@@ -16,7 +16,7 @@ from serviceloop.assurance.models import (
     risk_level_for,
 )
 from serviceloop.assurance.queries import risk_heatmap
-from serviceloop.assurance.services_security import (
+from serviceloop.assurance.services_security_register import (
     control_create,
     control_update,
     controls_seed,

@@ -21,6 +21,7 @@ from serviceloop.evaluation.engine import (
     kpi_breakdown,
     kpi_evaluate,
     kpi_evaluate_many,
+    kpi_records,
     period_bounds,
 )
 from serviceloop.evaluation.library import LIBRARY, kpi_library_load
@@ -414,6 +415,57 @@ def test_every_kpi_equals_sql_per_month_and_customer(heldout):
     assert len(by_customer) == 14  # the ticket KPIs, complaints, availability, completeness
     live = len({*MONTHS, *LIVE_MONTHS}) - len(MONTHS)
     assert compared == len(MONTHS) * (len(SQL) + 3 * len(by_customer)) + live * len(JUDGED_TODAY)
+
+
+@pytest.mark.parametrize("code", ["audit-findings-closed-on-time", "corrective-actions-effective"])
+def test_management_system_kpis_click_through_to_the_records_they_count(
+    heldout, code, client_for, people
+):
+    """The records behind each figure (numerator, the rest, the whole) are the ones the
+    figure counts, month by month, and the records page lists and links them."""
+    definition = KpiDefinition.objects.get(code=code)
+    judged = 0
+    for year, month in months_of(code):
+        start, end = period_bounds("month", datetime.date(year, month, 1))
+        result = kpi_evaluate(definition, start, end)
+        _value, num, den = SQL[code](start, end, None)
+        numerator = kpi_records(definition, start, end, part="numerator")
+        whole = kpi_records(definition, start, end, part="denominator")
+        rest = kpi_records(definition, start, end, part="rest")
+        assert (
+            (numerator.count(), whole.count())
+            == (num, den)
+            == (
+                result.numerator,
+                result.denominator,
+            )
+        ), f"{code} {start:%Y-%m}"
+        assert set(numerator) | set(rest) == set(whole)
+        assert not set(numerator) & set(rest)
+        judged += den
+    assert judged > 0  # the held-out data has records to click through to
+    busiest = max(
+        months_of(code),
+        key=lambda ym: (
+            kpi_evaluate(
+                definition, *period_bounds("month", datetime.date(ym[0], ym[1], 1))
+            ).denominator
+        ),
+    )
+    day = datetime.date(busiest[0], busiest[1], 1)
+    response = client_for(people.owner).get(
+        f"/kpis/{code}/records/", {"day": day.isoformat(), "part": "denominator"}
+    )
+    assert response.status_code == 200, response.status_code
+    shown = kpi_records(definition, *period_bounds(definition.period, day))
+    assert shown.exists()
+    page = response.content.decode()
+    for record in shown[:5]:
+        assert record.reference in page
+        assert (
+            f'href="/{"audits/findings" if code.startswith("audit") else "improvement/actions"}/{record.reference}/"'
+            in page
+        )
 
 
 def test_library_batched_and_breakdowns_equal_sql(heldout):

@@ -1,7 +1,8 @@
 """Risks and opportunities (clause 6.1): a register rated likelihood × impact on the
 organisation's matrix (3×3 up to 5×5, with the score thresholds of each level: one singleton
-row), with a treatment, an owner, a review date, a status, and links to the services,
-configuration items and objectives they affect.
+row), with a treatment, an owner, a review date, a status, links to the services,
+configuration items and objectives they affect, and their source when a single point of
+failure found in the CMDB raised them.
 
 The score (likelihood × impact) is stored by the service that sets the ratings; the level is
 read from the matrix's thresholds, so changing the thresholds re-levels every risk at once.
@@ -199,6 +200,17 @@ class Risk(models.Model):
     )
     objectives = models.ManyToManyField(
         "planning.Objective", verbose_name=_("objectives"), blank=True, related_name="risks"
+    )
+    # The single point of failure found in the CMDB that the risk was raised for (its
+    # source). SET_NULL: the finding is derived data, dropped with its service or item, while
+    # the risk is evidence that must outlive it (its description names the item and path).
+    spof_finding = models.ForeignKey(
+        "assurance.SpofFinding",
+        verbose_name=_("single point of failure"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="risks",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
