@@ -1,6 +1,7 @@
 """Template filters of the service desk."""
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
@@ -95,3 +96,41 @@ def sla_badge(ticket) -> str:
     if ticket.resolution_met_at:
         return format_html('<span class="badge text-bg-success">{}</span>', gettext("met"))
     return ""
+
+
+@register.simple_tag
+def queue_row(ticket) -> str:
+    """One row of the agent queue (checkbox, reference, title, customer, priority, status,
+    agent, SLA badge, created), written in Python like ``sla_badge``: a page shows 50 and the
+    template language costs several times more per row than the query that fetched it."""
+    organisation = ticket.organisation
+    major = (
+        format_html('<span class="badge text-bg-danger">{}</span> ', gettext("major"))
+        if ticket.is_major
+        else ""
+    )
+    return format_html(
+        "<tr>"
+        '<td><input class="form-check-input" type="checkbox" name="tickets" value="{ref}"'
+        ' form="bulk" aria-label="{ref}"></td>'
+        '<td class="sl-mono"><a href="{url}">{ref}</a></td>'
+        "<td>{major}{title}</td>"
+        "<td>{customer}</td>"
+        '<td><span class="badge sl-{priority_class}">{priority}</span></td>'
+        "<td>{status}</td>"
+        "<td>{agent}</td>"
+        "<td>{sla}</td>"
+        '<td class="small text-muted">{created}</td>'
+        "</tr>\n",
+        ref=ticket.reference,
+        url=reverse("ticket_detail", args=[ticket.reference]),
+        major=major,
+        title=ticket.title,
+        customer=organisation.short_name or organisation.name,
+        priority_class=ticket.priority.lower(),
+        priority=ticket.priority,
+        status=ticket.get_status_display(),
+        agent=ticket.assignee or "—",
+        sla=sla_badge(ticket),
+        created=timezone.localtime(ticket.created_at).strftime("%Y-%m-%d %H:%M"),
+    )
