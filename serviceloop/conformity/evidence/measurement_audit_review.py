@@ -41,8 +41,14 @@ def _last_period_snapshots(today):
 
 @evidence_register("9.1")
 def kpis_measured(today):
-    """9.1: active KPIs whose value for their last complete period is stored."""
+    """9.1: active KPIs whose value for their last complete period is stored. While no KPI
+    has a stored value at all (a new organisation: the shipped library, never measured yet),
+    nothing has been recorded, which is information rather than a gap."""
     definitions, stored = _last_period_snapshots(today)
+    if not stored:
+        return nothing_yet(
+            "9.1", _("Active KPIs with a value for their last period"), url=list_url("kpi_list")
+        )
     return share(
         "9.1",
         _("Active KPIs with a value for their last period"),

@@ -42,8 +42,13 @@ def cast(people, desk, settings):
     """``sec``: an agent of the security team (cleared for every confidential ticket);
     ``named``: an agent each confidential ticket below names. Both work in the Service Desk
     team next to the lead and the agent, who are not cleared."""
-    sec = UserFactory(username="sec.agent", role=Role.AGENT, organisation=people.provider)
-    named = UserFactory(username="named.agent", role=Role.AGENT, organisation=people.provider)
+    # English, like the rest of the cast (the ``english`` fixture ran before these existed)
+    sec = UserFactory(
+        username="sec.agent", role=Role.AGENT, organisation=people.provider, language="en"
+    )
+    named = UserFactory(
+        username="named.agent", role=Role.AGENT, organisation=people.provider, language="en"
+    )
     TeamFactory(organisation=people.provider, name=settings.SECURITY_TEAM, members=[sec])
     desk.team.members.add(sec, named)
     return types.SimpleNamespace(sec=sec, named=named)
