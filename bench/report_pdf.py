@@ -2,6 +2,7 @@
 measured in the same run.
 
     python bench/report_pdf.py [--n N] [--database-url URL] [--quick] [--repeats R] [--keep]
+    python bench/report_pdf.py --reuse DATABASE_URL   # a database kept by bench/desk.py --keep
 
 The data set is ``bench/desk.py``'s (its world and seeding functions): N realistic tickets
 (default 50,000; ``--quick``: 5,000) over the 12 months before the run, 20 customers with a
@@ -28,6 +29,7 @@ import datetime as dt
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -270,10 +272,20 @@ def main() -> int:
     add("--repeats", type=int, help="timed report builds (default 5; --quick 2)")
     add("--seed", type=int, default=1)
     add("--keep", action="store_true", help="keep the database and data directory")
+    add(
+        "--reuse",
+        metavar="DATABASE_URL",
+        help="report on a database kept by bench/desk.py --keep (e.g. 1M tickets), no seeding",
+    )
     options = parser.parse_args()
     n = options.n or (5_000 if options.quick else 50_000)
     repeats = options.repeats or (2 if options.quick else 5)
-    target = desk_bench.make_target(options.database_url)
+    if options.reuse:
+        vendor = "sqlite" if options.reuse.startswith("sqlite") else "postgresql"
+        data_dir = Path(tempfile.mkdtemp(prefix="serviceloop-bench-report-"))
+        target = desk_bench.Target(options.reuse, vendor, data_dir)  # drop(): the dir only
+    else:
+        target = desk_bench.make_target(options.database_url)
     began = time.perf_counter()
 
     def say(text):
@@ -283,11 +295,18 @@ def main() -> int:
         desk_bench.configure_django(target)
         from django.db import connection
 
-        schema = desk_bench.build_schema("auto")
+        if options.reuse:
+            from serviceloop.desk.models import Ticket
+
+            schema = "reused a database kept by bench/desk.py --keep (--reuse)"
+            world = desk_bench.world_from_database()
+            n = Ticket.objects.count()
+        else:
+            schema = desk_bench.build_schema("auto")
+            world = desk_bench.build_world()
+            seeded = desk_bench.seed(world, n, 1000, 0, options.seed, say)
+            say(f"seeded {seeded.tickets:,} tickets and {seeded.events:,} events")
         say(f"schema: {schema}")
-        world = desk_bench.build_world()
-        seeded = desk_bench.seed(world, n, 1000, 0, options.seed, say)
-        say(f"seeded {seeded.tickets:,} tickets and {seeded.events:,} events")
         setup = extras(world, say)
         figures = measure(world, setup, repeats, say)
         with connection.cursor() as cursor:
@@ -339,8 +358,12 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        if options.keep:
+        if options.keep or options.reuse:
             print(f"kept: DATABASE_URL={target.url}", file=sys.stderr)
+            if options.reuse:
+                import shutil
+
+                shutil.rmtree(target.data_dir, ignore_errors=True)
         else:
             target.drop()
     return 0
