@@ -248,6 +248,7 @@ def _related_references(build) -> list[str]:
     refs |= set(
         _tickets_in_scope(build.scope)
         .filter(is_major=True, created_at__lt=end)
+        .order_by()
         .values_list("reference", flat=True)
     )
     refs |= set(_problems_in_scope(build).values_list("reference", flat=True))

@@ -217,6 +217,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["csat_at"], condition=Q(csat_at__isnull=False), name="ticket_csat_at"
             ),
+            # the few major incidents of a customer (service reports, review packs)
+            models.Index(
+                fields=["organisation", "created_at"],
+                condition=Q(is_major=True),
+                name="ticket_org_major",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
