@@ -217,6 +217,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["csat_at"], condition=Q(csat_at__isnull=False), name="ticket_csat_at"
             ),
+            # one customer's tickets resolved in a period (KPIs per customer, service reports)
+            models.Index(
+                fields=["organisation", "resolved_at"],
+                condition=Q(resolved_at__isnull=False),
+                name="ticket_org_resolved_at",
+            ),
             # the few major incidents of a customer (service reports, review packs)
             models.Index(
                 fields=["organisation", "created_at"],
