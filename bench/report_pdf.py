@@ -275,7 +275,8 @@ def main() -> int:
     add(
         "--reuse",
         metavar="DATABASE_URL",
-        help="report on a database kept by bench/desk.py --keep (e.g. 1M tickets), no seeding",
+        help="report on a database kept by bench/desk.py --keep (e.g. 1M tickets), no "
+        "seeding; once per database (the report's own records are added to it)",
     )
     options = parser.parse_args()
     n = options.n or (5_000 if options.quick else 50_000)
@@ -298,6 +299,13 @@ def main() -> int:
         if options.reuse:
             from serviceloop.desk.models import Ticket
 
+            from serviceloop.portfolio.models import Service
+
+            if Service.objects.filter(code="erp").exists():
+                raise SystemExit(
+                    "--reuse: this database already holds the report's records from an earlier "
+                    "run (they are added once); keep a fresh one with bench/desk.py --keep"
+                )
             schema = "reused a database kept by bench/desk.py --keep (--reuse)"
             world = desk_bench.world_from_database()
             n = Ticket.objects.count()
