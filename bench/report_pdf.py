@@ -298,7 +298,6 @@ def main() -> int:
 
         if options.reuse:
             from serviceloop.desk.models import Ticket
-
             from serviceloop.portfolio.models import Service
 
             if Service.objects.filter(code="erp").exists():
