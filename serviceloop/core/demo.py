@@ -60,6 +60,21 @@ CALENDARS = (
 )
 
 
+def _random_password(person) -> str:
+    """A random password the project's password rules accept for ``person`` (unsaved): a
+    random string can, now and then, look too much like the person's name or address."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            validate_password(password, person)
+        except ValidationError:
+            continue
+        return password
+
+
 def demo_load(write=print) -> dict[str, str]:
     """Create what is missing of the demo data; return {username: password} of new accounts."""
     new_passwords: dict[str, str] = {}
@@ -107,7 +122,10 @@ def demo_load(write=print) -> dict[str, str]:
             user = User.objects.filter(username=person.username).first()
             if user is None:
                 organisation = organisations[person.organisation]
-                password = shared_password or secrets.token_urlsafe(9)
+                email = f"{person.username}@{organisation.email_domain or 'example.cn'}"
+                password = shared_password or _random_password(
+                    User(username=person.username, email=email, display_name=person.display_name)
+                )
                 user = person_create(
                     actor=None,
                     organisation=organisation,
@@ -115,7 +133,7 @@ def demo_load(write=print) -> dict[str, str]:
                     role=person.role,
                     password=password,
                     display_name=person.display_name,
-                    email=f"{person.username}@{organisation.email_domain or 'example.cn'}",
+                    email=email,
                     language=person.language,
                 )
                 new_passwords[person.username] = password

@@ -48,10 +48,16 @@ def tickets(people):
         requester=people.a_user,
         title="钓鱼邮件 Phishing mail with a fake login page",
         assignee=people.agent,
+        # raised before NOW (this module's clock, read at import): a long test run must not
+        # leave the ticket "raised after now"
+        created_at=NOW - datetime.timedelta(hours=3),
         watchers=[people.a_manager],
     )
     plain = TicketFactory(
-        organisation=people.customer_a, requester=people.a_user, title="Printer jammed"
+        organisation=people.customer_a,
+        requester=people.a_user,
+        title="Printer jammed",
+        created_at=NOW - datetime.timedelta(hours=3),
     )
     return secret, plain
 
