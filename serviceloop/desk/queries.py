@@ -114,10 +114,7 @@ def keyset_page(tickets, *, sort="newest", cursor="", size=PAGE_SIZE) -> QueuePa
                 (Q(**{f"{field}__gte": value}) & (Q(**{f"{field}__gt": value}) | Q(pk__gt=pk)))
                 | Q(**{f"{field}__isnull": True})
             )
-    if descending:
-        ordering = [f"-{field}", "-pk"]
-    else:
-        ordering = [F(field).asc(nulls_last=True), "pk"]
+    ordering = [f"-{field}", "-pk"] if descending else [F(field).asc(nulls_last=True), "pk"]
     rows = list(
         tickets.select_related("organisation", "assignee")
         .only(*QUEUE_ROW_FIELDS)
