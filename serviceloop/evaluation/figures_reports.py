@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from serviceloop.evaluation import engine
 from serviceloop.evaluation.library import TICKET_SLICES
 from serviceloop.evaluation.models import Aggregate, KpiDefinition, ReportPeriod
+from serviceloop.evaluation.trends_kpis import kpi_evaluate_periods
 
 TREND_PERIODS = 12
 
@@ -224,6 +225,18 @@ def evaluate(definitions, start, end, slices: list[dict]) -> dict[str, engine.Kp
     definitions = [d for d in definitions if d is not None]
     per_slice = [engine.kpi_evaluate_many(definitions, start, end, s) for s in slices]
     return {d.code: _merge(d, [r[d.code] for r in per_slice]) for d in definitions}
+
+
+def evaluate_periods(definitions, periods, slices: list[dict]) -> list[dict]:
+    """``evaluate`` for each period of ``periods`` (oldest first): one query per record set
+    and slice over the whole run (``trends_kpis``)."""
+    definitions = [d for d in definitions if d is not None]
+    bounds = [(p.start, p.end) for p in periods]
+    per_slice = [kpi_evaluate_periods(definitions, bounds, s) for s in slices]
+    return [
+        {d.code: _merge(d, [r[i][d.code] for r in per_slice]) for d in definitions}
+        for i in range(len(bounds))
+    ]
 
 
 def _plain(value):

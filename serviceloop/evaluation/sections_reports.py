@@ -86,11 +86,10 @@ class Build:
                 f.COUNTS["created"],
                 f.COUNTS["resolved"],
             ]
+            periods = f.trend_periods(self.period)
+            figures = f.evaluate_periods(definitions, periods, self.scope.ticket_slices())
             rows = []
-            for period in f.trend_periods(self.period):
-                results = f.evaluate(
-                    definitions, period.start, period.end, self.scope.ticket_slices()
-                )
+            for period, results in zip(periods, figures, strict=True):
                 rows.append(
                     {
                         "label": period.label,

@@ -14,9 +14,11 @@ import datetime
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from serviceloop.evaluation.engine import (
+    _batchable,
     definition_slices,
     kpi_breakdown,
     kpi_evaluate,
@@ -27,6 +29,7 @@ from serviceloop.evaluation.engine import (
 from serviceloop.evaluation.library import LIBRARY, kpi_library_load
 from serviceloop.evaluation.models import KpiDefinition
 from serviceloop.evaluation.tests.heldout_kpis import LIVE_MONTHS, MONTHS, OPEN, TODAY, build
+from serviceloop.evaluation.trends_kpis import kpi_evaluate_periods
 
 # The KPI whose figures depend on the day it is computed (an open finding is judged once its
 # due date has passed): compared in the months around today too.
@@ -487,6 +490,56 @@ def test_library_batched_and_breakdowns_equal_sql(heldout):
                         f"breakdown {definition.code} {start:%Y-%m} {row['key']}: {problem}"
                     )
     assert not errors, "\n".join(errors)
+
+
+def test_library_trend_in_one_query_per_record_set_equals_sql(
+    heldout, django_assert_max_num_queries
+):
+    """``kpi_evaluate_periods`` (the report trends: the periods keyed by CASE in one grouped
+    query per record set) gives each month what the SQL gives it, for the whole provider and
+    per customer; the empty months around the data set give what an empty period gives."""
+    definitions = list(KpiDefinition.objects.filter(code__in=SQL))
+    (y0, m0), (y1, m1) = MONTHS[0], MONTHS[-1]
+    before = datetime.date(y0 - (m0 == 1), 12 if m0 == 1 else m0 - 1, 1)
+    after = datetime.date(y1 + (m1 == 12), 1 if m1 == 12 else m1 + 1, 1)
+    months = [before, *(datetime.date(y, m, 1) for y, m in MONTHS), after]
+    bounds = [period_bounds("month", day) for day in months]
+    errors, compared = [], 0
+    for org in [None, *(o.pk for o in heldout.organisations)]:
+        slice_ = None if org is None else {"organisation": org}
+        chosen = [d for d in definitions if org is None or "organisation" in definition_slices(d)]
+        trend = kpi_evaluate_periods(chosen, bounds, slice_)
+        for (start, end), results in zip(bounds, trend, strict=True):
+            alone = kpi_evaluate_many(chosen, start, end, slice_)
+            for definition in chosen:
+                got = results[definition.code]
+                if got != alone[definition.code]:
+                    errors.append(
+                        f"{definition.code} {start:%Y-%m} {org}: {got} != {alone[definition.code]}"
+                    )
+                if start.date() >= months[1] and start.date() < months[-1]:
+                    problem = mismatch(got, SQL[definition.code](start, end, org))
+                    if problem:
+                        errors.append(f"trend {definition.code} {start:%Y-%m} {org}: {problem}")
+                compared += 1
+    assert not errors, "\n".join(errors)
+    assert compared >= len(months) * len(definitions)
+    # The ticket record sets are read once each for the whole run instead of once per month;
+    # what the engine cannot share a query for (SQLite percentiles, registered functions) is
+    # read month by month as before.
+    shared = {
+        d.source for d in definitions if d.source.startswith("desk.tickets") and _batchable(d)
+    }
+
+    def desk_queries(run) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            run()
+        return sum('"desk_ticket"' in q["sql"] for q in captured.captured_queries)
+
+    monthly = desk_queries(lambda: [kpi_evaluate_many(definitions, s, e) for s, e in bounds])
+    at_once = desk_queries(lambda: kpi_evaluate_periods(definitions, bounds))
+    assert len(shared) == 3
+    assert at_once == monthly - (len(months) - 1) * len(shared)
 
 
 def test_data_set_is_varied(heldout):
