@@ -43,7 +43,8 @@ TARGET_S = 5.0
 
 
 def extras(world, say) -> dict:
-    """Catalogue, SLA, major incidents, changes, complaints and problems for the report."""
+    """Catalogue, SLA, major incidents, changes, complaints and problems for the report
+    (references ``…-RPT-…``, apart from ``bench/kpi.py``'s ``…-BENCH-…`` records)."""
     from django.utils import timezone
 
     from serviceloop.assurance.models import Outage
@@ -83,12 +84,12 @@ def extras(world, say) -> dict:
         services.append(service)
     now = timezone.now()
     Outage.objects.create(
-        reference="OUT-BENCH-000001", service=services[1], title="邮件中断 Mail outage",
+        reference="OUT-RPT-000001", service=services[1], title="邮件中断 Mail outage",
         kind="unplanned", source="manual", start=inside, end=inside + dt.timedelta(hours=3),
         all_customers=True, created_at=now, updated_at=now,
     )  # fmt: skip
     agreement = Agreement.objects.create(
-        reference="SLA-BENCH-000001", kind="sla", title="标准服务级别协议 Standard SLA"
+        reference="SLA-RPT-000001", kind="sla", title="标准服务级别协议 Standard SLA"
     )
     agreement.customers.add(customer)
     version = AgreementVersion.objects.create(
@@ -116,7 +117,7 @@ def extras(world, say) -> dict:
     )
     for k in range(4):
         change = ChangeRequest.objects.create(
-            reference=f"CHG-BENCH-{k:06d}", title=f"变更 Change {k}", requester=world.admin,
+            reference=f"CHG-RPT-{k:06d}", title=f"变更 Change {k}", requester=world.admin,
             status="closed", outcome="implemented" if k else "failed",
             actual_end=inside + dt.timedelta(days=k), created_at=now, updated_at=now,
         )  # fmt: skip
@@ -128,7 +129,7 @@ def extras(world, say) -> dict:
     for k in range(6):
         received = inside + dt.timedelta(days=k, hours=3)
         Complaint.objects.create(
-            reference=f"CMP-BENCH-{k:06d}", channel="email", organisation=customer,
+            reference=f"CMP-RPT-{k:06d}", channel="email", organisation=customer,
             subject=f"投诉 Complaint {k}", description="响应慢。", severity="medium",
             received_at=received, response_target_hours=8,
             response_due_at=received + dt.timedelta(hours=8),
@@ -137,7 +138,7 @@ def extras(world, say) -> dict:
         )  # fmt: skip
     for k in range(5):
         Problem.objects.create(
-            reference=f"PRB-BENCH-{k:06d}", title=f"问题 Problem {k}", service="ERP",
+            reference=f"PRB-RPT-{k:06d}", title=f"问题 Problem {k}", service="ERP",
             created_at=period.start - dt.timedelta(days=20 * k), updated_at=now,
         )  # fmt: skip
     say(f"report data: customer {customer.name}, period {period.label}, {in_month.count():,} "
