@@ -26,9 +26,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from serviceloop.evaluation import engine
+from serviceloop.evaluation.grouped_kpis import kpi_evaluate_by, kpi_evaluate_periods
 from serviceloop.evaluation.library import TICKET_SLICES
 from serviceloop.evaluation.models import Aggregate, KpiDefinition, ReportPeriod
-from serviceloop.evaluation.trends_kpis import kpi_evaluate_periods
 
 TREND_PERIODS = 12
 
@@ -227,9 +227,20 @@ def evaluate(definitions, start, end, slices: list[dict]) -> dict[str, engine.Kp
     return {d.code: _merge(d, [r[d.code] for r in per_slice]) for d in definitions}
 
 
+def evaluate_by(definitions, start, end, by: str, keys, slices: list[dict]) -> dict:
+    """``evaluate`` for each value in ``keys`` of the slice dimension ``by``: ``{key: {code:
+    KpiResult}}``, one grouped query per record set and slice (``grouped_kpis``)."""
+    definitions = [d for d in definitions if d is not None]
+    per_slice = [kpi_evaluate_by(definitions, start, end, by, keys, s) for s in slices]
+    return {
+        key: {d.code: _merge(d, [r[key][d.code] for r in per_slice]) for d in definitions}
+        for key in dict.fromkeys(keys)
+    }
+
+
 def evaluate_periods(definitions, periods, slices: list[dict]) -> list[dict]:
     """``evaluate`` for each period of ``periods`` (oldest first): one query per record set
-    and slice over the whole run (``trends_kpis``)."""
+    and slice over the whole run (``grouped_kpis``)."""
     definitions = [d for d in definitions if d is not None]
     bounds = [(p.start, p.end) for p in periods]
     per_slice = [kpi_evaluate_periods(definitions, bounds, s) for s in slices]

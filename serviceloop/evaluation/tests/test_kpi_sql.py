@@ -26,10 +26,10 @@ from serviceloop.evaluation.engine import (
     kpi_records,
     period_bounds,
 )
+from serviceloop.evaluation.grouped_kpis import kpi_evaluate_by, kpi_evaluate_periods
 from serviceloop.evaluation.library import LIBRARY, kpi_library_load
 from serviceloop.evaluation.models import KpiDefinition
 from serviceloop.evaluation.tests.heldout_kpis import LIVE_MONTHS, MONTHS, OPEN, TODAY, build
-from serviceloop.evaluation.trends_kpis import kpi_evaluate_periods
 
 # The KPI whose figures depend on the day it is computed (an open finding is judged once its
 # due date has passed): compared in the months around today too.
@@ -540,6 +540,35 @@ def test_library_trend_in_one_query_per_record_set_equals_sql(
     at_once = desk_queries(lambda: kpi_evaluate_periods(definitions, bounds))
     assert len(shared) == 3
     assert at_once == monthly - (len(months) - 1) * len(shared)
+
+
+def test_library_by_priority_in_one_query_equals_one_priority_at_a_time(heldout):
+    """``kpi_evaluate_by`` (a report's SLA rows: every priority in one grouped query) gives
+    each priority what the engine gives it alone, for the provider and per customer; a
+    priority without tickets gives what an empty set gives."""
+    definitions = [
+        d for d in KpiDefinition.objects.filter(code__in=SQL) if "priority" in definition_slices(d)
+    ]
+    keys = ["P1", "P2", "P3", "P4", "P9"]
+    errors, compared = [], 0
+    for year, month in MONTHS:
+        start, end = period_bounds("month", datetime.date(year, month, 1))
+        for org in [None, *(o.pk for o in heldout.organisations)]:
+            base = {} if org is None else {"organisation": org}
+            grouped = kpi_evaluate_by(definitions, start, end, "priority", keys, base)
+            for key in keys:
+                alone = kpi_evaluate_many(definitions, start, end, {**base, "priority": key})
+                for definition in definitions:
+                    if grouped[key][definition.code] != alone[definition.code]:
+                        errors.append(f"{definition.code} {start:%Y-%m} {org} {key}")
+                    compared += 1
+    assert not errors, "\n".join(errors)
+    assert len(definitions) >= 8
+    assert compared == len(MONTHS) * (1 + len(heldout.organisations)) * len(keys) * len(definitions)
+    start, end = period_bounds("month", datetime.date(*MONTHS[0], 1))
+    figures = kpi_evaluate_by(definitions, start, end, "priority", keys)
+    assert figures["P9"]["response-within-sla"].denominator == 0
+    assert figures["P2"]["response-within-sla"].denominator > 0
 
 
 def test_data_set_is_varied(heldout):

@@ -1,4 +1,5 @@
-"""KPI figures for a run of periods (a trend) in one query per record set.
+"""KPI figures for many periods, or many values of one slice dimension, in one query per
+record set.
 
 ``kpi_evaluate_periods(definitions, periods, slice=None)`` gives, for each ``(start, end)`` of
 ``periods``, what ``engine.kpi_evaluate_many`` gives for that period alone — the same
@@ -7,8 +8,13 @@ are evaluated over the whole span in ONE query, its rows keyed by a ``CASE`` ove
 set's date field and grouped by that key. Twelve months of a report's trend cost one scan per
 record set instead of twelve.
 
+``kpi_evaluate_by(definitions, start, end, by, keys, slice=None)`` does the same for the
+values ``keys`` of one slice dimension (a report's SLA rows per priority): ``{key: {code:
+KpiResult}}``, each equal to ``kpi_evaluate_many`` with ``{**slice, by: key}``.
+
 Definitions the engine cannot put in a shared query (registered functions, availability,
-percentiles on SQLite, filters through a relation) are evaluated period by period, as before.
+percentiles on SQLite, filters through a relation) are evaluated one period (one key) at a
+time, as before.
 """
 
 from __future__ import annotations
@@ -26,6 +32,23 @@ from serviceloop.evaluation.filters_kpis import (
     filter_q,
 )
 from serviceloop.evaluation.sources_kpis import SOURCES
+
+
+def _split(definitions, slice_) -> tuple[dict, list]:
+    """``({source: [definitions sharing one query]}, [definitions evaluated alone])``."""
+    shared: dict[str, list] = defaultdict(list)
+    alone = []
+    for definition in definitions:
+        try:
+            definition_validate(definition)
+        except ValidationError:
+            alone.append(definition)  # kpi_evaluate_many answers "unavailable"
+            continue
+        if _slice_check(definition, slice_) and engine._batchable(definition):
+            shared[definition.source].append(definition)
+        else:
+            alone.append(definition)
+    return shared, alone
 
 
 def _period_key(date_field: str, periods) -> Case:
@@ -95,22 +118,41 @@ def kpi_evaluate_periods(definitions, periods, slice=None) -> list[dict]:  # noq
     out = [{} for _period in periods]
     if not periods:
         return out
-    shared: dict[str, list] = defaultdict(list)
-    alone = []
-    for definition in definitions:
-        try:
-            definition_validate(definition)
-        except ValidationError:
-            alone.append(definition)  # kpi_evaluate_many answers "unavailable"
-            continue
-        if _slice_check(definition, slice_) and engine._batchable(definition):
-            shared[definition.source].append(definition)
-        else:
-            alone.append(definition)
+    shared, alone = _split(definitions, slice_)
     for source, members in shared.items():
         for i, results in enumerate(_grouped(members, SOURCES[source], periods, slice_)):
             out[i].update(results)
     if alone:
         for i, (start, end) in enumerate(periods):
             out[i].update(engine.kpi_evaluate_many(alone, start, end, slice_))
+    return out
+
+
+def kpi_evaluate_by(definitions, start, end, by: str, keys, slice=None) -> dict:  # noqa: A002
+    """``{key: {code: KpiResult}}`` for each of ``keys`` (values of the slice dimension
+    ``by``), equal to ``kpi_evaluate_many(definitions, start, end, {**slice, by: key})``.
+    Definitions sharing a record set are grouped by ``by`` in one query; a key without a
+    record gives what an empty set gives."""
+    keys = list(dict.fromkeys(keys))
+    slice_ = dict(slice or {})
+    out = {key: {} for key in keys}
+    if not keys:
+        return out
+    shared, alone = _split(definitions, {**slice_, by: keys[0]})
+    for source, members in shared.items():
+        record_set = SOURCES[source]
+        grouped = engine._group_figures(members, record_set, start, end, slice_, by=by)
+        empty = None
+        for definition in members:
+            found = dict(grouped[definition.code])
+            for key in keys:
+                if key in found:
+                    out[key][definition.code] = found[key]
+                    continue
+                if empty is None:  # what a set without a record gives: an empty period's
+                    empty = engine._group_figures(members, record_set, start, start, slice_)
+                out[key][definition.code] = empty[definition.code]
+    if alone:
+        for key in keys:
+            out[key].update(engine.kpi_evaluate_many(alone, start, end, {**slice_, by: key}))
     return out
