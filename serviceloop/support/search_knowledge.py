@@ -41,6 +41,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from serviceloop.core.fulltext_index import FullTextIndex
 from serviceloop.core.roles import Capability
 from serviceloop.desk.search import query_parse, token_text
 from serviceloop.support.models import Article, ArticleSearchDocument
@@ -49,125 +50,43 @@ log = logging.getLogger(__name__)
 
 MAX_LIMIT = 200
 COLUMN_LIMIT = 100_000  # token text per column: far below PostgreSQL's 1 MB per tsvector
-FTS_TABLE = "support_knowledge_fts"
-TOKEN_COLUMNS = ("title_tokens", "body_tokens", "draft_title_tokens", "draft_body_tokens")
-PG_WEIGHTS = ("A", "B", "C", "D")  # per token column, in the order above
-PG_VECTOR = "search_vector"
-PG_INDEX = "support_knowledge_search_vector_gin"
 REINDEX_BATCH = 200
 
 
-# --- The index in the database -------------------------------------------------------------
-# Only constants and the model's table name are formatted into these statements.
+# --- The index in the database (``core.fulltext_index``, as ticket search) -----------------
 
-
-def _document_table(apps=None) -> str:
-    if apps is None:
-        return ArticleSearchDocument._meta.db_table
-    return apps.get_model("support", "ArticleSearchDocument")._meta.db_table
-
-
-def sqlite_statements(table: str) -> list[str]:
-    columns = ", ".join(TOKEN_COLUMNS)
-    new = ", ".join(f"new.{c}" for c in TOKEN_COLUMNS)
-    old = ", ".join(f"old.{c}" for c in TOKEN_COLUMNS)
-    delete_old = (
-        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {columns}) "  # noqa: S608
-        f"VALUES ('delete', old.article_id, {old});"
-    )
-    insert_new = f"INSERT INTO {FTS_TABLE}(rowid, {columns}) VALUES (new.article_id, {new});"  # noqa: S608
-    return [
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({columns}, "
-        f"content='{table}', content_rowid='article_id', tokenize='unicode61')",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON {table} "
-        f"BEGIN {insert_new} END",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON {table} "
-        f"BEGIN {delete_old} END",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE ON {table} "
-        f"BEGIN {delete_old} {insert_new} END",
-        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",  # noqa: S608
-    ]
-
-
-def sqlite_drop_statements(table: str) -> list[str]:
-    return [
-        f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ai",
-        f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ad",
-        f"DROP TRIGGER IF EXISTS {FTS_TABLE}_au",
-        f"DROP TABLE IF EXISTS {FTS_TABLE}",
-    ]
-
-
-def postgresql_statements(table: str) -> list[str]:
-    vector = " || ".join(
-        f"setweight(to_tsvector('simple'::regconfig, coalesce({column}, '')), '{weight}')"
-        for column, weight in zip(TOKEN_COLUMNS, PG_WEIGHTS, strict=True)
-    )
-    return [
-        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {PG_VECTOR} tsvector "
-        f"GENERATED ALWAYS AS ({vector}) STORED",
-        f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON {table} USING gin ({PG_VECTOR})",
-    ]
-
-
-def postgresql_drop_statements(table: str) -> list[str]:
-    return [
-        f"DROP INDEX IF EXISTS {PG_INDEX}",
-        f"ALTER TABLE {table} DROP COLUMN IF EXISTS {PG_VECTOR}",
-    ]
-
-
-def _statements(vendor: str, table: str, *, drop: bool) -> list[str]:
-    if vendor == "sqlite":
-        return sqlite_drop_statements(table) if drop else sqlite_statements(table)
-    if vendor == "postgresql":
-        return postgresql_drop_statements(table) if drop else postgresql_statements(table)
-    return []
+INDEX = FullTextIndex(
+    app_label="support",
+    model_name="ArticleSearchDocument",
+    record_column="article_id",
+    token_columns=("title_tokens", "body_tokens", "draft_title_tokens", "draft_body_tokens"),
+    fts_table="support_knowledge_fts",
+    pg_index="support_knowledge_search_vector_gin",
+)
+FTS_TABLE = INDEX.fts_table
+TOKEN_COLUMNS = INDEX.token_columns
+PG_VECTOR = INDEX.pg_vector
 
 
 def forwards(apps, schema_editor) -> None:
     """Create the full-text index of the article search documents (idempotent)."""
-    for sql in _statements(schema_editor.connection.vendor, _document_table(apps), drop=False):
-        schema_editor.execute(sql, params=None)
+    INDEX.forwards(apps, schema_editor)
 
 
 def backwards(apps, schema_editor) -> None:
     """Drop the full-text index (idempotent); the documents themselves stay."""
-    for sql in _statements(schema_editor.connection.vendor, _document_table(apps), drop=True):
-        schema_editor.execute(sql, params=None)
+    INDEX.backwards(apps, schema_editor)
 
 
 def index_installed(conn=None) -> bool:
     """Whether the full-text index exists (with its three triggers, on SQLite)."""
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "sqlite":
-            cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name IN (%s, %s, %s, %s)",
-                [FTS_TABLE, f"{FTS_TABLE}_ai", f"{FTS_TABLE}_ad", f"{FTS_TABLE}_au"],
-            )
-            return cursor.fetchone()[0] == 4
-        if conn.vendor == "postgresql":
-            cursor.execute(
-                "SELECT count(*) FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND table_name = %s AND column_name = %s",
-                [_document_table(), PG_VECTOR],
-            )
-            has_column = cursor.fetchone()[0] == 1
-            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PG_INDEX])
-            return has_column and cursor.fetchone()[0]
-    return False
+    return INDEX.installed(conn or connection)
 
 
 def index_install(conn=None) -> None:
-    """``forwards`` outside a migration, on an open connection (idempotent): what the test
-    fixture and ``knowledge_reindex`` run."""
-    conn = conn or connection
-    if index_installed(conn):
-        return
-    with conn.cursor() as cursor:
-        for sql in _statements(conn.vendor, _document_table(), drop=False):
-            cursor.execute(sql)
+    """``forwards`` outside a migration, on an open connection (idempotent, nothing when it
+    is there): what the test fixture and ``knowledge_reindex`` run."""
+    INDEX.install(conn or connection)
 
 
 # --- Documents -------------------------------------------------------------------------------
@@ -268,7 +187,7 @@ def _ranked_ids(words, scope, *, drafts: bool, limit: int) -> list[int]:
         )
         args = [match, *params, limit]
     elif connection.vendor == "postgresql":
-        table = _document_table()
+        table = ArticleSearchDocument._meta.db_table
         labels = "" if drafts else ":AB"
         match = " | ".join(_tsquery_quote(w, labels) for w in words)
         sql = (
