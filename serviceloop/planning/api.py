@@ -13,21 +13,23 @@ for other staff); customers get 404. Updates answer ``ETag`` (the record's versi
 an optional ``If-Match``: a stale version gets 412.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from serviceloop.conformity.models import Clause
-from serviceloop.conformity.permissions import ProviderStaffOr404
 from serviceloop.core.models import User
 from serviceloop.planning import api_management, queries_assessments, queries_plan
 from serviceloop.planning import services_assessments as gap_services
 from serviceloop.planning import services_plan as plan_services
+from serviceloop.planning.api_support import (
+    IF_MATCH,
+    ManagementViewSetMixin,
+    enum_field,
+    if_match,
+)
 from serviceloop.planning.models import (
     Assessment,
     AssessmentAnswer,
@@ -45,73 +47,6 @@ from serviceloop.planning.permissions import (
     require_manage,
 )
 from serviceloop.planning.questions import question_for
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="The ETag read before the change; a stale one gets 412.",
-)
-
-
-def enum_field(choices, enum_id: str, **kwargs) -> serializers.ChoiceField:
-    """A ChoiceField whose OpenAPI enum carries its own id, so drf-spectacular names it after
-    its serializer and never confuses it with another app's choice set of the same values
-    and labels (no ENUM_NAME_OVERRIDES entry needed)."""
-    schema = {
-        "type": "string",
-        "enum": [value for value, _label in choices],
-        "x-spec-enum-id": enum_id,
-    }
-
-    @extend_schema_field(schema)
-    class EnumField(serializers.ChoiceField):
-        pass
-
-    return EnumField(choices=choices, **kwargs)
-
-
-class PreconditionFailed(APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = gettext_lazy(
-        "The record changed since you read it. Read it again and repeat your change."
-    )
-    default_code = "precondition_failed"
-
-
-def if_match(request, record) -> int | None:
-    """The version named by ``If-Match`` (None without it or for ``*``); 412 if stale."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header:
-        return None
-    tags = [tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")]
-    if "*" in tags:
-        return None
-    if str(record.version) in tags:
-        return record.version
-    raise PreconditionFailed
-
-
-class PlanningViewSetMixin:
-    permission_classes = [ProviderStaffOr404]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DjangoValidationError) and any(
-            getattr(error, "code", None) == "stale" for error in getattr(exc, "error_list", [])
-        ):
-            exc = PreconditionFailed()
-        return super().handle_exception(exc)
-
-    def respond(self, instance, code=status.HTTP_200_OK):
-        instance = self.get_queryset().get(pk=instance.pk)
-        response = Response(self.get_serializer(instance).data, status=code)
-        response["ETag"] = f'"{instance.version}"'
-        return response
-
-    def retrieve(self, request, *args, **kwargs):
-        return self.respond(self.get_object())
-
 
 # --- Gap analysis --------------------------------------------------------------------------
 
@@ -195,7 +130,7 @@ class ResultsSerializer(serializers.Serializer):
 
 
 class AssessmentViewSet(
-    PlanningViewSetMixin,
+    ManagementViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -285,7 +220,7 @@ class AssessmentViewSet(
 
 
 class AnswerViewSet(
-    PlanningViewSetMixin,
+    ManagementViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -382,7 +317,7 @@ class ProgressSerializer(serializers.Serializer):
 
 
 class PlanItemViewSet(
-    PlanningViewSetMixin,
+    ManagementViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -472,7 +407,7 @@ class AchieveSerializer(serializers.Serializer):
 
 
 class MilestoneViewSet(
-    PlanningViewSetMixin,
+    ManagementViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

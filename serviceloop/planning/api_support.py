@@ -1,7 +1,7 @@
 """Shared pieces of the clause 4–6 API modules (``api_context``, ``api_objectives``,
 ``api_risks``, ``api_tailoring``): the permission class, choice fields with their own
 OpenAPI enum id, and optimistic concurrency (``ETag`` = the record's version, ``If-Match``
-checked, 412 when stale). Same behaviour as ``planning.api``'s gap-analysis endpoints."""
+checked, 412 when stale); ``planning.api``'s gap-analysis endpoints use them too."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy
