@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 
 from serviceloop.conformity.models import Clause
 from serviceloop.core.audit import audit_record, field_changes, snapshot
-from serviceloop.core.models import Notification
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.services.attachments import attachment_add
-from serviceloop.core.services.notifications import notify
+from serviceloop.core.services.notifications import notify, reminders_send
 from serviceloop.evaluation.models import (
     FINDING_TRANSITIONS,
     Audit,
@@ -338,44 +337,36 @@ def overdue_reminder_key(finding: Finding) -> str:
     return f"evaluation.finding_overdue:{finding.pk}:{finding.due_on.isoformat()}"
 
 
+def _overdue_message(finding: Finding) -> dict:
+    """The reminder's subject and body, in its owner's language."""
+    with translation.override(finding.owner.language or settings.LANGUAGE_CODE):
+        subject = _("Audit finding overdue: %(reference)s %(title)s") % {
+            "reference": finding.reference,
+            "title": finding.title,
+        }
+        body = _(
+            "%(reference)s (%(kind)s) was due on %(due)s and is not closed. Plan or "
+            "finish its action, or ask the auditor to verify it."
+        ) % {
+            "reference": finding.reference,
+            "kind": finding.get_kind_display(),
+            "due": finding.due_on.isoformat(),
+        }
+    return {"subject": subject, "body": body}
+
+
 def finding_overdue_remind(*, today: datetime.date | None = None) -> int:
     """Tell the owner of every finding past its due date and not closed, once per finding and
     due date (a new due date reminds again when it passes). Returns the reminders sent."""
     today = today or timezone.localdate()
-    sent = 0
     overdue = Finding.objects.overdue(today).filter(owner__isnull=False)
-    for finding in overdue.select_related("owner", "audit").order_by("pk"):
-        key = overdue_reminder_key(finding)
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        owner = finding.owner
-        with translation.override(owner.language or settings.LANGUAGE_CODE):
-            subject = _("Audit finding overdue: %(reference)s %(title)s") % {
-                "reference": finding.reference,
-                "title": finding.title,
-            }
-            body = _(
-                "%(reference)s (%(kind)s) was due on %(due)s and is not closed. Plan or "
-                "finish its action, or ask the auditor to verify it."
-            ) % {
-                "reference": finding.reference,
-                "kind": finding.get_kind_display(),
-                "due": finding.due_on.isoformat(),
-            }
-        with transaction.atomic():
-            created = notify(
-                recipients=[owner],
-                kind="generic",
-                context={"subject": subject, "body": body},
-                url=reverse("audit_finding_detail", args=[finding.reference]),
-                dedupe_key=key,
-            )
-            if created:
-                audit_record(
-                    actor=None,
-                    verb="finding.overdue_reminded",
-                    obj=finding,
-                    payload={"owner": owner.pk, "due_on": finding.due_on},
-                )
-                sent += 1
-    return sent
+    return reminders_send(
+        overdue.select_related("owner", "audit").order_by("pk"),
+        key=overdue_reminder_key,
+        recipient=lambda finding: finding.owner,
+        kind="generic",
+        context=_overdue_message,
+        url=lambda finding: reverse("audit_finding_detail", args=[finding.reference]),
+        verb="finding.overdue_reminded",
+        payload=lambda finding: {"owner": finding.owner_id, "due_on": finding.due_on},
+    )

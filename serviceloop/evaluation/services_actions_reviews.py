@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record, field_changes, snapshot
-from serviceloop.core.models import Notification
-from serviceloop.core.services.notifications import notify
+from serviceloop.core.services.notifications import notify, reminders_send
 from serviceloop.evaluation.models import (
     ActionStatus,
     ReviewAction,
@@ -205,35 +204,19 @@ def review_action_remind(*, today: datetime.date | None = None) -> int:
     (the dedupe key names both; the notification table's unique key settles races). A new
     due date is reminded of again. Returns the reminders sent."""
     today = today or timezone.localdate()
-    sent = 0
     overdue = (
         ReviewAction.objects.overdue(today)
         .exclude(review__status=ReviewStatus.CANCELLED)
         .select_related("review", "owner")
         .order_by("pk")
     )
-    for action in overdue:
-        key = f"evaluation.review_action_overdue:{action.pk}:{action.due_on.isoformat()}"
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        with transaction.atomic():
-            created = notify(
-                recipients=[action.owner],
-                kind="review_action_overdue",
-                context={
-                    "action": action,
-                    "review": action.review,
-                    "days": (today - action.due_on).days,
-                },
-                url=reverse("management_review_detail", args=[action.review.reference]),
-                dedupe_key=key,
-            )
-            if created:
-                audit_record(
-                    actor=None,
-                    verb="management_review.action_reminded",
-                    obj=action,
-                    payload={"owner": action.owner_id, "due_on": action.due_on},
-                )
-                sent += 1
-    return sent
+    return reminders_send(
+        overdue,
+        key=lambda a: f"evaluation.review_action_overdue:{a.pk}:{a.due_on.isoformat()}",
+        recipient=lambda a: a.owner,
+        kind="review_action_overdue",
+        context=lambda a: {"action": a, "review": a.review, "days": (today - a.due_on).days},
+        url=lambda a: reverse("management_review_detail", args=[a.review.reference]),
+        verb="management_review.action_reminded",
+        payload=lambda a: {"owner": a.owner_id, "due_on": a.due_on},
+    )

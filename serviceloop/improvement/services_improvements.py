@@ -18,9 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record, field_changes, snapshot
-from serviceloop.core.models import Notification
 from serviceloop.core.numbering import reference_allocate
-from serviceloop.core.services.notifications import notify
+from serviceloop.core.services.notifications import notify, reminders_send
 from serviceloop.evaluation.models import KpiDefinition
 from serviceloop.improvement.models import (
     Benefit,
@@ -408,31 +407,19 @@ def improvement_overdue_remind(*, today: datetime.date | None = None) -> int:
     once per improvement and target date (the notification's dedupe key names both).
     Returns the reminders sent."""
     today = today or timezone.localdate()
-    sent = 0
     overdue = (
         Improvement.objects.overdue(today)
         .filter(owner__isnull=False)
         .select_related("owner")
         .order_by("pk")
     )
-    for improvement in overdue:
-        key = f"improvement-overdue:{improvement.pk}:{improvement.target_on.isoformat()}"
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        with transaction.atomic():
-            created = notify(
-                recipients=[improvement.owner],
-                kind="improvement_overdue",
-                context={"improvement": improvement, "days": (today - improvement.target_on).days},
-                url=_url(improvement),
-                dedupe_key=key,
-            )
-            if created:
-                audit_record(
-                    actor=None,
-                    verb="improvement.overdue_reminded",
-                    obj=improvement,
-                    payload={"owner": improvement.owner_id, "target_on": improvement.target_on},
-                )
-                sent += 1
-    return sent
+    return reminders_send(
+        overdue,
+        key=lambda i: f"improvement-overdue:{i.pk}:{i.target_on.isoformat()}",
+        recipient=lambda i: i.owner,
+        kind="improvement_overdue",
+        context=lambda i: {"improvement": i, "days": (today - i.target_on).days},
+        url=_url,
+        verb="improvement.overdue_reminded",
+        payload=lambda i: {"owner": i.owner_id, "target_on": i.target_on},
+    )

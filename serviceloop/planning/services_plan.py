@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from serviceloop.conformity.models import Clause
 from serviceloop.core.audit import audit_record, field_changes, snapshot
-from serviceloop.core.models import Notification, User
+from serviceloop.core.models import User
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.roles import Capability
-from serviceloop.core.services.notifications import notify
+from serviceloop.core.services.notifications import reminders_send
 from serviceloop.planning.models import (
     AssessmentAnswer,
     ItemStatus,
@@ -578,25 +578,13 @@ def plan_overdue_remind(*, today: datetime.date | None = None) -> int:
     key settles a race between two workers. Moving the due date makes a new key, reminded of
     when that date passes in its turn. Returns the number of reminders sent."""
     today = today or timezone.localdate()
-    sent = 0
-    for item in PlanItem.objects.overdue(today).select_related("owner").order_by("pk"):
-        key = overdue_reminder_key(item)
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        with transaction.atomic():
-            created = notify(
-                recipients=[item.owner],
-                kind="plan_item_overdue",
-                context={"item": item, "days": (today - item.due_on).days},
-                url=reverse("plan_item_detail", args=[item.reference]),
-                dedupe_key=key,
-            )
-            if created:
-                audit_record(
-                    actor=None,
-                    verb="plan_item.overdue_reminded",
-                    obj=item,
-                    payload={"owner": item.owner_id, "due_on": item.due_on},
-                )
-                sent += 1
-    return sent
+    return reminders_send(
+        PlanItem.objects.overdue(today).select_related("owner").order_by("pk"),
+        key=overdue_reminder_key,
+        recipient=lambda item: item.owner,
+        kind="plan_item_overdue",
+        context=lambda item: {"item": item, "days": (today - item.due_on).days},
+        url=lambda item: reverse("plan_item_detail", args=[item.reference]),
+        verb="plan_item.overdue_reminded",
+        payload=lambda item: {"owner": item.owner_id, "due_on": item.due_on},
+    )

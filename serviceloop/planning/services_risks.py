@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 
 from serviceloop.assurance.models import SpofFinding
 from serviceloop.core.audit import audit_record, field_changes, snapshot
-from serviceloop.core.models import Notification
 from serviceloop.core.numbering import reference_allocate
-from serviceloop.core.services.notifications import notify
+from serviceloop.core.services.notifications import reminders_send
 from serviceloop.planning.field_cleaning import (
     check_version,
     clean_choice,
@@ -412,25 +411,13 @@ def risk_review_remind(*, today: datetime.date | None = None) -> int:
     unique key settles a race between two workers. A review (or a new review date) makes a
     new key, reminded of when that date passes in its turn. Returns the reminders sent."""
     today = today or timezone.localdate()
-    sent = 0
-    for risk in Risk.objects.review_overdue(today).select_related("owner").order_by("pk"):
-        key = review_reminder_key(risk)
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        with transaction.atomic():
-            created = notify(
-                recipients=[risk.owner],
-                kind="risk_review_overdue",
-                context={"risk": risk, "days": (today - risk.review_on).days},
-                url=reverse("risk_detail", args=[risk.reference]),
-                dedupe_key=key,
-            )
-            if created:
-                audit_record(
-                    actor=None,
-                    verb="risk.review_reminded",
-                    obj=risk,
-                    payload={"owner": risk.owner_id, "review_on": risk.review_on},
-                )
-                sent += 1
-    return sent
+    return reminders_send(
+        Risk.objects.review_overdue(today).select_related("owner").order_by("pk"),
+        key=review_reminder_key,
+        recipient=lambda risk: risk.owner,
+        kind="risk_review_overdue",
+        context=lambda risk: {"risk": risk, "days": (today - risk.review_on).days},
+        url=lambda risk: reverse("risk_detail", args=[risk.reference]),
+        verb="risk.review_reminded",
+        payload=lambda risk: {"owner": risk.owner_id, "review_on": risk.review_on},
+    )

@@ -3,13 +3,10 @@ cleaning, locking a record with its optimistic-concurrency check, bumping its ve
 sending a reminder exactly once per dedupe key."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from serviceloop.core.audit import audit_record
-from serviceloop.core.models import Notification
-from serviceloop.core.services.notifications import notify
+from serviceloop.core.services.notifications import reminders_send  # noqa: F401 (re-exported)
 
 
 def text_clean(value, field: str, errors: dict, *, limit: int, required_message: str = "") -> str:
@@ -50,28 +47,3 @@ def record_touch(record, now):
 def pks_sorted(objects) -> list[int]:
     """The primary keys of ``objects`` in order (how audit payloads name related records)."""
     return sorted(o.pk for o in objects)
-
-
-def reminders_send(records, *, key, recipient, kind, context, url, verb, payload) -> int:
-    """Notify ``recipient(record)`` of each record, exactly once per ``key(record)``: no second
-    notification goes out for a key already used (even to another recipient), and the
-    database's unique dedupe key settles a race between two workers. Each reminder sent
-    appends an audit row (``verb``, ``payload(record)``; no actor). Returns how many were
-    sent. ``context`` and ``url`` are functions of the record."""
-    sent = 0
-    for record in records:
-        dedupe_key = key(record)
-        if Notification.objects.filter(dedupe_key=dedupe_key).exists():
-            continue
-        with transaction.atomic():
-            created = notify(
-                recipients=[recipient(record)],
-                kind=kind,
-                context=context(record),
-                url=url(record),
-                dedupe_key=dedupe_key,
-            )
-            if created:
-                audit_record(actor=None, verb=verb, obj=record, payload=payload(record))
-                sent += 1
-    return sent

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from serviceloop.core.audit import audit_record
-from serviceloop.core.models import Notification, User
+from serviceloop.core.models import User
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.services.attachments import attachment_add
-from serviceloop.core.services.notifications import notify
+from serviceloop.core.services.notifications import reminders_send
 from serviceloop.support.models import (
     FREQUENCY_MONTHS,
     Channel,
@@ -254,24 +254,13 @@ def communication_due_remind(*, today: datetime.date | None = None) -> int:
         .select_related("owner")
         .order_by("pk")
     )
-    sent = 0
-    for item in due:
-        key = f"communication-due:{item.pk}:{item.next_due.isoformat()}"
-        if Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        with transaction.atomic():
-            if notify(
-                recipients=[item.owner],
-                kind="communication_due",
-                context={"item": item},
-                url=reverse("communication_detail", args=[item.reference]),
-                dedupe_key=key,
-            ):
-                audit_record(
-                    actor=None,
-                    verb="communication.due_reminded",
-                    obj=item,
-                    payload={"owner": item.owner_id, "next_due": item.next_due},
-                )
-                sent += 1
-    return sent
+    return reminders_send(
+        due,
+        key=lambda item: f"communication-due:{item.pk}:{item.next_due.isoformat()}",
+        recipient=lambda item: item.owner,
+        kind="communication_due",
+        context=lambda item: {"item": item},
+        url=lambda item: reverse("communication_detail", args=[item.reference]),
+        verb="communication.due_reminded",
+        payload=lambda item: {"owner": item.owner_id, "next_due": item.next_due},
+    )

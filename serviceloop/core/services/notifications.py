@@ -110,3 +110,32 @@ def notification_mark_read(*, actor, notification: Notification | None = None) -
                 payload={"count": count},
             )
     return count
+
+
+def reminders_send(records, *, key, recipient, kind, context, url, verb, payload) -> int:
+    """Notify ``recipient(record)`` of each record, exactly once per ``key(record)``: no
+    second notification goes out for a key already used (even to another recipient, say the
+    record changed owner), and the database's unique dedupe key settles a race between two
+    workers. Each reminder sent appends an audit row (``verb``, ``payload(record)``; no
+    actor) in the notification's transaction. ``context`` and ``url`` are functions of the
+    record. Returns how many were sent. The overdue reminders of every part use it: a key
+    names the record and its date, so a new date is reminded of when it passes in its turn."""
+    from serviceloop.core.audit import audit_record
+
+    sent = 0
+    for record in records:
+        dedupe_key = key(record)
+        if Notification.objects.filter(dedupe_key=dedupe_key).exists():
+            continue
+        with transaction.atomic():
+            created = notify(
+                recipients=[recipient(record)],
+                kind=kind,
+                context=context(record),
+                url=url(record),
+                dedupe_key=dedupe_key,
+            )
+            if created:
+                audit_record(actor=None, verb=verb, obj=record, payload=payload(record))
+                sent += 1
+    return sent
