@@ -171,6 +171,9 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={200: TicketSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request, reference=None):
+        """Change details (agents only). A new category puts the agent through the assignment
+        checks again: their warnings come back in the extra ``warnings`` list; an agent they
+        refuse loses the ticket (back to its team, unassigned) and ``warnings`` says so."""
         ticket = self._agent_ticket(reference)
         version = expected_version(request, ticket)
         serializer = TicketUpdateSerializer(data=request.data, partial=True)
@@ -178,7 +181,14 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ticket = services.ticket_update(
             actor=request.user, ticket=ticket, expected_version=version, **serializer.validated_data
         )
-        return self._respond(ticket)
+        return self._with_warnings(self._respond(ticket), ticket)
+
+    @staticmethod
+    def _with_warnings(response, ticket):
+        if getattr(ticket, "assignment_warnings", None):
+            # e.g. the agent lacks a competence the category needs (the check is on "warn")
+            response.data["warnings"] = [str(w) for w in ticket.assignment_warnings]
+        return response
 
     @extend_schema(
         request=TransitionSerializer,
@@ -222,11 +232,7 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             assignee=serializer.validated_data.get("assignee"),
             expected_version=version,
         )
-        response = self._respond(ticket)
-        if ticket.assignment_warnings:
-            # e.g. the agent lacks a competence the category needs (the check is on "warn")
-            response.data["warnings"] = ticket.assignment_warnings
-        return response
+        return self._with_warnings(self._respond(ticket), ticket)
 
     @extend_schema(
         methods=["GET"],

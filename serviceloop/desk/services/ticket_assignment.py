@@ -1,6 +1,7 @@
-"""Giving a ticket to a team and an agent, and taking a confidential ticket from an agent who is
-no longer cleared for it. Who may be given a ticket (clearance, the hook point's checks, the
-round-robin) is decided in ``services.assignment``."""
+"""Giving a ticket to a team and an agent; taking a confidential ticket from an agent who is
+no longer cleared for it, and a recategorised ticket from an agent the checks now refuse for
+it. Who may be given a ticket (clearance, the hook point's checks, the round-robin) is
+decided in ``services.assignment``."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,6 +24,7 @@ from serviceloop.desk.services.ticket_writes import (
 
 # Why an agent lost a ticket without anyone choosing another (history payload and audit row).
 NOT_CLEARED = "not cleared"
+NOT_QUALIFIED = "not qualified"
 
 
 def ticket_assign(
@@ -156,3 +158,47 @@ def ticket_unassign_uncleared(*, actor, ticket: Ticket, now=None) -> User | None
             },
         )
     return agent
+
+
+def category_recheck(ticket: Ticket) -> tuple[list[str], list[str]]:
+    """``(warnings, refusals)`` of the assignment checks for the ticket's agent and its
+    category as it stands now (a ticket just recategorised, not saved yet). Nobody assigned:
+    nothing to check."""
+    if ticket.assignee is None:
+        return [], []
+    try:
+        return assignment_warnings(
+            assignee=ticket.assignee, category=ticket.category, ticket=ticket
+        ), []
+    except ValidationError as refusal:
+        return [], [str(message) for message in refusal.messages]
+
+
+def ticket_unassign_refused(ticket: Ticket, *, actor, now, refused: list[str]) -> dict:
+    """Inside a recategorisation's transaction (the ticket locked): take the ticket from the
+    agent the checks refuse for its new category. It stays with its team, unassigned; the
+    history row says why (``"not qualified"`` and the refusals) and
+    ``ticket.assignment_warnings`` tells the person who changed it. Recategorising is never
+    refused because of who holds the ticket. Returns the audit payload's part."""
+    agent = ticket.assignee
+    ticket.assignee = None
+    ticket_event(
+        ticket,
+        EventKind.ASSIGNED,
+        actor=actor,
+        at=now,
+        from_value=agent.pk,
+        to_value="",
+        team=ticket.team_id,
+        reason=NOT_QUALIFIED,
+        refused=refused,
+    )
+    ticket.assignment_warnings = [
+        _(
+            "%(person)s may not work tickets of this category: the ticket is back with its "
+            "team, unassigned."
+        )
+        % {"person": agent},
+        *refused,
+    ]
+    return {"assignee": [agent.pk, None], "reason": NOT_QUALIFIED}

@@ -41,7 +41,12 @@ from serviceloop.desk.services.relations import (
     rating_token,
     ticket_from_rating_token,
 )
-from serviceloop.desk.services.ticket_assignment import ticket_assign, ticket_unassign_uncleared
+from serviceloop.desk.services.ticket_assignment import (
+    category_recheck,
+    ticket_assign,
+    ticket_unassign_refused,
+    ticket_unassign_uncleared,
+)
 from serviceloop.desk.services.ticket_comments import ticket_comment
 from serviceloop.desk.services.ticket_transitions import ticket_transition
 from serviceloop.desk.services.ticket_writes import (
@@ -257,7 +262,10 @@ TICKET_FIELDS = ("title", "description", "service", "category", "impact", "urgen
 
 def ticket_update(*, actor, ticket: Ticket, expected_version=None, now=None, **fields) -> Ticket:
     """Change details (staff who work tickets). Impact or urgency re-derive the priority from
-    the matrix; a priority change re-targets the SLA from creation (see sla_clock)."""
+    the matrix; a priority change re-targets the SLA from creation (see sla_clock). A new
+    category puts the agent through the assignment checks again: their warnings go on the
+    history row and into ``ticket.assignment_warnings``; a refusal takes the ticket from him
+    (back to the team, unassigned), the recategorisation stands."""
     now = now or timezone.now()
     if ticket_role(actor, ticket) != AGENT:
         raise PermissionDenied
@@ -294,8 +302,13 @@ def ticket_update(*, actor, ticket: Ticket, expected_version=None, now=None, **f
             new = getattr(ticket, name if name != "category" else "category_id")
             if new != before[name]:
                 changes[name] = [before[name], new]
+        warnings, refused = category_recheck(ticket) if "category" in changes else ([], [])
+        ticket.assignment_warnings = warnings
         if changes:
-            ticket_event(ticket, EventKind.FIELDS, actor=actor, at=now, changes=changes)
+            extra = {"warnings": warnings} if warnings else {}
+            ticket_event(ticket, EventKind.FIELDS, actor=actor, at=now, changes=changes, **extra)
+        if refused:
+            changes.update(ticket_unassign_refused(ticket, actor=actor, now=now, refused=refused))
         if ticket.priority != old_priority:
             changes["priority"] = [old_priority, ticket.priority]
             ticket_event(

@@ -16,6 +16,9 @@ ASSIGNMENT_REASONS = {
     "not cleared": gettext_lazy(
         "Taken from an agent who is not cleared for this confidential ticket."
     ),
+    "not qualified": gettext_lazy(
+        "Taken from an agent the assignment checks refuse for the ticket's new category."
+    ),
 }
 # What a breach's reassignment came to (``payload["escalation"]`` of the SLA row).
 ESCALATION_OUTCOMES = {

@@ -11,7 +11,7 @@ from serviceloop.core.models import AuditEvent, Notification
 from serviceloop.desk.lifecycle import Status
 from serviceloop.desk.models import Ticket, TicketEvent
 from serviceloop.desk.services.bulk import tickets_bulk
-from serviceloop.desk.services.tickets import ticket_assign, ticket_create
+from serviceloop.desk.services.tickets import ticket_assign, ticket_create, ticket_update
 from serviceloop.desk.tests.factories import TicketFactory
 from serviceloop.support.tests import test_documents_fixtures as fixtures
 
@@ -182,3 +182,100 @@ def test_the_api_answers_400_on_block_and_returns_warnings_on_warn(people, staff
     mode(people, staffed, "warn")
     done = api.post(url, {"assignee": str(people.agent.uuid)}, format="json", HTTP_IF_MATCH="*")
     assert done.status_code == 200 and "lacks competences" in done.json()["warnings"][0]
+
+
+# --- Recategorising a ticket that someone holds -------------------------------------------
+
+
+def mail_ticket_held_by_the_agent(people, skills):
+    """A mail ticket (a category nobody is checked for) that the agent holds."""
+    ticket = TicketFactory(
+        organisation=people.customer_a, requester=people.a_user, category=skills.mail
+    )
+    return ticket_assign(actor=people.lead, ticket=ticket, assignee=people.agent)
+
+
+def recategorise(people, skills, ticket):
+    return ticket_update(actor=people.lead, ticket=ticket, category=skills.network)
+
+
+def test_recategorising_on_warn_keeps_the_agent_and_records_the_gaps(people, staffed):
+    mode(people, staffed, "warn")
+    ticket = recategorise(people, staffed, mail_ticket_held_by_the_agent(people, staffed))
+    ticket.refresh_from_db()
+    assert ticket.category == staffed.network and ticket.assignee == people.agent
+    event = TicketEvent.objects.filter(ticket=ticket).latest("pk")
+    assert event.kind == "fields" and "lacks competences" in event.payload["warnings"][0]
+
+
+def test_recategorising_on_block_hands_the_ticket_back_to_its_team(people, staffed):
+    ticket = mail_ticket_held_by_the_agent(people, staffed)
+    team = ticket.team
+    mode(people, staffed, "block")
+    updated = recategorise(people, staffed, ticket)
+
+    assert "may not work tickets of this category" in updated.assignment_warnings[0]
+    assert any("may not take" in w for w in updated.assignment_warnings[1:])
+    ticket.refresh_from_db()
+    # the recategorisation stands; the agent loses the ticket, the team keeps it
+    assert ticket.category == staffed.network and ticket.assignee is None
+    assert ticket.team == team
+    fields, unassigned = TicketEvent.objects.filter(ticket=ticket).order_by("-pk")[:2][::-1]
+    assert fields.kind == "fields" and unassigned.kind == "assigned"
+    assert unassigned.from_value == str(people.agent.pk) and unassigned.to_value == ""
+    assert unassigned.payload["reason"] == "not qualified" and unassigned.payload["refused"]
+    audit = AuditEvent.objects.filter(verb="ticket.updated", object_id=str(ticket.pk)).latest("pk")
+    assert audit.payload["assignee"] == [people.agent.pk, None]
+    assert audit.payload["reason"] == "not qualified"
+    # a competent agent keeps a ticket recategorised the same way
+    held = ticket_assign(
+        actor=people.lead,
+        ticket=TicketFactory(
+            organisation=people.customer_a, requester=people.a_user, category=staffed.mail
+        ),
+        assignee=people.lead,
+    )
+    assert recategorise(people, staffed, held).assignee == people.lead
+
+
+def test_recategorising_off_checks_nothing(people, staffed):
+    ticket = recategorise(people, staffed, mail_ticket_held_by_the_agent(people, staffed))
+    ticket.refresh_from_db()
+    assert ticket.assignee == people.agent and ticket.assignment_warnings == []
+
+
+def test_the_ticket_page_and_the_api_say_what_recategorising_did(
+    people, staffed, client_for, api_client_for
+):
+    mode(people, staffed, "block")
+    ticket = mail_ticket_held_by_the_agent(people, staffed)
+    page = client_for(people.lead).post(
+        reverse("ticket_edit", args=[ticket.reference]),
+        {
+            "title": ticket.title,
+            "category": staffed.network.pk,
+            "impact": ticket.impact,
+            "urgency": ticket.urgency,
+            "version": ticket.version,
+        },
+        follow=True,
+    )
+    text = page.content.decode()
+    assert "may not work tickets of this category" in text
+    # the history row says why, for the staff reading the timeline
+    assert "refuse for the ticket&#x27;s new category" in text or (
+        "refuse for the ticket's new category" in text
+    )
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+    mode(people, staffed, "warn")
+    other = mail_ticket_held_by_the_agent(people, staffed)
+    answer = api_client_for(people.lead).patch(
+        f"/api/v1/tickets/{other.reference}/",
+        {"category": staffed.network.name},
+        format="json",
+        HTTP_IF_MATCH="*",
+    )
+    assert answer.status_code == 200, answer.content
+    assert "lacks competences" in answer.json()["warnings"][0]
