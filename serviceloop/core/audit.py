@@ -56,16 +56,54 @@ def audit_record(
     chain head is locked for the rest of the transaction, so concurrent writers append in
     a single order. The request id and IP come from the request context, if any.
     """
+    [event] = audit_record_many(
+        [
+            {
+                "actor": actor, "verb": verb, "obj": obj, "object_type": object_type,
+                "object_id": object_id, "organisation": organisation, "payload": payload,
+            }
+        ]
+    )  # fmt: skip
+    return event
+
+
+def audit_record_many(entries: list[dict]) -> list[AuditEvent]:
+    """Append one audit row per entry (``audit_record``'s keyword arguments), in their order,
+    for changes made in the current transaction: the chain head is locked once and the rows
+    are inserted in one statement (a batch job that changes many records, such as the SLA
+    recompute). Same rows, hashes and chain as that many ``audit_record`` calls."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the change's transaction")
+    if not entries:
+        return []
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    last_hash = head.last_hash
+    events = []
+    for entry in entries:
+        event = _event(**entry)
+        event.prev_hash = last_hash
+        event.hash = last_hash = event.compute_hash(last_hash)
+        events.append(event)
+    if len(events) == 1:
+        events[0].save()
+    else:
+        AuditEvent.objects.bulk_create(events)
+    AuditChainHead.objects.filter(pk=head.pk).update(
+        last_hash=last_hash, last_event_id=events[-1].pk
+    )
+    return events
+
+
+def _event(
+    *, actor, verb, obj=None, object_type=None, object_id=None, organisation=None, payload=None
+) -> AuditEvent:
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
         if organisation is None:
             organisation = _organisation_of(obj)
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     actor_obj = actor if getattr(actor, "pk", None) else None
-    event = AuditEvent(
+    return AuditEvent(
         occurred_at=timezone.now(),
         actor=actor_obj,
         actor_label=(actor_obj.get_username() if actor_obj else str(actor or "system"))[:150],
@@ -77,12 +115,7 @@ def audit_record(
         payload=_plain(payload or {}),
         request_id=request_id_var.get(),
         ip_address=ip_address_var.get(),
-        prev_hash=head.last_hash,
     )
-    event.hash = event.compute_hash(head.last_hash)
-    event.save()
-    AuditChainHead.objects.filter(pk=head.pk).update(last_hash=event.hash, last_event_id=event.pk)
-    return event
 
 
 def _organisation_of(obj):

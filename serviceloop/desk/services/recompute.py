@@ -8,7 +8,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from serviceloop.core.audit import audit_record
+from serviceloop.core.audit import audit_record_many
 from serviceloop.desk.models import SlaPolicyVersion, Ticket, TicketEvent
 from serviceloop.desk.sla import SLA_FIELDS, ticket_sla_refresh
 
@@ -45,9 +45,9 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
 
     Tickets and their events are read in batches (one query each per batch, rows as tuples,
     no lock: most tickets change nothing, and locking every row would write to every row).
-    A ticket whose figures differ is then locked, replayed again from what is stored at that
-    moment (a change may have landed since the batch was read), saved with its audit row in
-    one transaction.
+    The tickets of a batch whose figures differ are then locked together, replayed again from
+    what is stored at that moment (a change may have landed since the batch was read), and
+    saved with their audit rows in one transaction per batch.
     """
     now = now or timezone.now()
     report = RecomputeReport()
@@ -64,6 +64,7 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
         for event in events.values_list(*EVENT_FIELDS):
             event = EventRow(*event)
             events_by_ticket.setdefault(event.ticket_id, []).append(event)
+        found = []  # (reference, changes) of the tickets whose figures differ
         for values in rows:
             # Read as a row, not a model instance: most tickets change nothing.
             ticket = SimpleNamespace(**dict(zip(TICKET_FIELDS, values, strict=True)))
@@ -73,32 +74,50 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
             changes = ticket_sla_refresh(
                 ticket, now=now, events=events_by_ticket.get(ticket.pk, [])
             )
-            if changes and not dry_run:
-                changes = _store(ticket.pk, now)
-            if not changes:
-                continue
+            if changes:
+                found.append((ticket.pk, ticket.reference, changes))
+        if found and not dry_run:
+            stored = _store([pk for pk, _reference, _changes in found], now, versions)
+            found = [(pk, ref, stored[pk]) for pk, ref, _changes in found if pk in stored]
+        for _pk, reference, changes in found:
             report.changed += 1
             for name in changes:
                 report.fields[name] = report.fields.get(name, 0) + 1
             if len(report.examples) < 20:
-                report.examples.append((ticket.reference, changes))
+                report.examples.append((reference, changes))
     return report
 
 
-def _store(ticket_id: int, now) -> dict:
-    """Lock the ticket, replay its stored history again and save what differs, with its
-    audit row; returns the changes (none if a concurrent change already stored them)."""
+def _store(ticket_ids: list[int], now, versions: dict) -> dict[int, dict]:
+    """Lock the tickets, replay their stored histories again and save what differs, with one
+    audit row each, in one transaction; ``{ticket id: changes}`` of those that changed (a
+    concurrent change may have stored the same figures already)."""
     with transaction.atomic():
-        stored = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("sla_version__calendar")
-            .get(pk=ticket_id)
+        stored = list(
+            Ticket.objects.select_for_update(of=("self",)).filter(pk__in=ticket_ids).order_by("pk")
         )
-        changes = ticket_sla_refresh(stored, now=now)
-        if changes:
-            stored.save(update_fields=list(SLA_FIELDS))
-            audit_record(actor=None, verb="ticket.sla_recomputed", obj=stored, payload=changes)
-    return changes
+        events_by_ticket: dict[int, list] = {}
+        events = TicketEvent.objects.filter(ticket_id__in=ticket_ids).order_by("at", "id")
+        for event in events.values_list(*EVENT_FIELDS):
+            event = EventRow(*event)
+            events_by_ticket.setdefault(event.ticket_id, []).append(event)
+        changed = {}
+        for ticket in stored:
+            ticket.sla_version = _version(versions, ticket.sla_version_id)
+            changes = ticket_sla_refresh(
+                ticket, now=now, events=events_by_ticket.get(ticket.pk, [])
+            )
+            if changes:
+                changed[ticket.pk] = (ticket, changes)
+        if changed:
+            Ticket.objects.bulk_update([t for t, _c in changed.values()], list(SLA_FIELDS))
+            audit_record_many(
+                [
+                    {"actor": None, "verb": "ticket.sla_recomputed", "obj": t, "payload": c}
+                    for t, c in changed.values()
+                ]
+            )
+    return {pk: changes for pk, (_ticket, changes) in changed.items()}
 
 
 def _version(cache: dict, version_id: int) -> SlaPolicyVersion:

@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from serviceloop import cli
+from serviceloop.core.audit import audit_verify
 from serviceloop.core.models import AuditEvent
 from serviceloop.desk.lifecycle import Status
 from serviceloop.desk.models import Ticket
@@ -460,6 +461,9 @@ class TestRecomputeCommand:
                 "object_id", flat=True
             )
         ) == {str(tickets["corrupted"].pk), str(tickets["open"].pk)}
+        # the batch's audit rows (one insert) extend the hash chain as single rows do
+        chain = audit_verify()
+        assert chain.broken_event_id is None and chain.checked >= 2, chain
 
         call_command("sla_recompute", "--since", "2026-09-01")
         second = capsys.readouterr().out
