@@ -3,6 +3,7 @@ of its writes (create, change, transition, assign, comment), its SLA status, and
 filters. They parse and check shapes; the desk's services decide."""
 
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -73,6 +74,60 @@ class TicketSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+    def to_representation(self, ticket) -> dict:
+        """The ticket as DRF's fields would give it (``test_api_representation`` holds the two
+        equal), written out: the API answers every write with it and lists pages of it, and
+        building and running the 29 fields cost a sixth of a ticket create's CPU."""
+        zone = timezone.get_current_timezone()
+        out = {
+            "id": str(ticket.uuid),
+            "reference": ticket.reference,
+            "kind": _text(ticket.kind),
+            "title": ticket.title,
+            "description": ticket.description,
+            "service": ticket.service,
+            "category": _related(ticket.category, "name"),
+            "impact": ticket.impact,
+            "urgency": ticket.urgency,
+            "priority": _text(ticket.priority),
+            "status": _text(ticket.status),
+            "organisation": _related(ticket.organisation, "uuid"),
+            "requester": _related(ticket.requester, "uuid"),
+            "team": _related(ticket.team, "uuid"),
+            "assignee": _related(ticket.assignee, "uuid"),
+            "is_major": bool(ticket.is_major),
+            "source": _text(ticket.source),
+        }
+        for name in DATETIMES:
+            out[name] = _instant(getattr(ticket, name), zone)
+        out["resolution"] = ticket.resolution
+        out["response_due_at"] = _instant(ticket.response_due_at, zone)
+        out["resolution_due_at"] = _instant(ticket.resolution_due_at, zone)
+        out["response_breached"] = bool(ticket.response_breached)
+        out["resolution_breached"] = bool(ticket.resolution_breached)
+        out["sla_paused"] = bool(ticket.sla_paused)
+        out["version"] = ticket.version
+        return {name: out[name] for name in self.Meta.fields}
+
+
+DATETIMES = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def _related(obj, attribute):
+    return None if obj is None else getattr(obj, attribute)
+
+
+def _instant(value, zone):
+    """As DRF's DateTimeField shows it: ISO 8601 in the active time zone, "Z" for UTC."""
+    if not value:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class TicketCreateSerializer(serializers.Serializer):
