@@ -154,77 +154,69 @@ def ticket_create(
     else:
         warnings = assignment_warnings(assignee=assignee, category=category)
     initial_status = Status.PENDING_APPROVAL if awaiting_approval else Status.NEW
+    # Everything that needs no reference number is prepared before the transaction: the
+    # number's sequence row stays locked from its allocation to the commit, so every create
+    # of this kind waits for that span (references are gapless), which holds writes only.
+    ticket = Ticket(
+        kind=kind,
+        organisation=organisation,
+        requester=requester,
+        title=title[:200],
+        description=description or "",
+        service=service or "",
+        category=category,
+        impact=impact,
+        urgency=urgency,
+        priority=priority,
+        status=Status.ASSIGNED if assignee else initial_status,
+        request_type=request_type,
+        form_data=form_data or {},
+        team=team,
+        assignee=assignee,
+        source=source,
+        idempotency_key=idempotency_key or "",
+        created_at=now,
+        updated_at=now,
+    )
+    ticket.sla_version = sla_version_for(
+        organisation_id=organisation.pk, service=ticket.service, kind=kind, priority=priority
+    )
+    events = [
+        ticket_event_unsaved(
+            ticket, EventKind.CREATED, actor=actor, at=now, to_value=initial_status,
+            priority=priority, source=source,
+        )
+    ]  # fmt: skip
+    if assignee is not None:
+        events.append(
+            ticket_event_unsaved(
+                ticket, EventKind.ASSIGNED, actor=actor, at=now, to_value=assignee.pk,
+                team=team.pk if team else None, **({"warnings": warnings} if warnings else {}),
+            )
+        )  # fmt: skip
+        events.append(
+            ticket_event_unsaved(
+                ticket, EventKind.STATUS, actor=actor, at=now, from_value=Status.NEW,
+                to_value=Status.ASSIGNED,
+            )
+        )  # fmt: skip
+    # The clock needs only the events in memory: one INSERT of the ticket with its SLA
+    # fields, one INSERT of its first events.
+    ticket_sla_refresh(ticket, now=now, events=events)
     try:
         with transaction.atomic():
-            ticket = Ticket(
-                reference=reference_allocate(
-                    kind=REFERENCE_PREFIX[kind], year=timezone.localtime(now).year
-                ),
-                kind=kind,
-                organisation=organisation,
-                requester=requester,
-                title=title[:200],
-                description=description or "",
-                service=service or "",
-                category=category,
-                impact=impact,
-                urgency=urgency,
-                priority=priority,
-                status=Status.ASSIGNED if assignee else initial_status,
-                request_type=request_type,
-                form_data=form_data or {},
-                team=team,
-                assignee=assignee,
-                source=source,
-                idempotency_key=idempotency_key or "",
-                created_at=now,
-                updated_at=now,
+            ticket.reference = reference_allocate(
+                kind=REFERENCE_PREFIX[kind], year=timezone.localtime(now).year
             )
-            ticket.sla_version = sla_version_for(
-                organisation_id=organisation.pk,
-                service=ticket.service,
-                kind=kind,
-                priority=priority,
-            )
-            created = ticket_event_unsaved(
-                ticket,
-                EventKind.CREATED,
-                actor=actor,
-                at=now,
-                to_value=initial_status,
-                priority=priority,
-                source=source,
-            )
-            events = [created]
-            if assignee is not None:
-                events.append(
-                    ticket_event_unsaved(
-                        ticket,
-                        EventKind.ASSIGNED,
-                        actor=actor,
-                        at=now,
-                        to_value=assignee.pk,
-                        team=team.pk if team else None,
-                        **({"warnings": warnings} if warnings else {}),
-                    )
-                )
-                events.append(
-                    ticket_event_unsaved(
-                        ticket,
-                        EventKind.STATUS,
-                        actor=actor,
-                        at=now,
-                        from_value=Status.NEW,
-                        to_value=Status.ASSIGNED,
-                    )
-                )
-            # The clock needs only the events in memory: one INSERT of the ticket with its
-            # SLA fields, one INSERT of its first events.
-            ticket_sla_refresh(ticket, now=now, events=events)
             ticket.save()
             for event in events:
                 event.ticket = ticket
             TicketEvent.objects.bulk_create(events)
+            ticket_notify(ticket=ticket, recipients=[requester], kind="ticket_created", public=True)
+            if assignee is not None and assignee != actor:
+                ticket_notify(ticket=ticket, recipients=[assignee], kind="ticket_assigned")
+            ticket_index_after_commit(ticket.pk)
+            # Last: the audit chain's head stays locked until the commit, for every writer.
             audit_record(
                 actor=actor,
                 verb="ticket.created",
@@ -239,10 +231,6 @@ def ticket_create(
                     "sla_version": ticket.sla_version_id,
                 },
             )
-            ticket_notify(ticket=ticket, recipients=[requester], kind="ticket_created", public=True)
-            if assignee is not None and assignee != actor:
-                ticket_notify(ticket=ticket, recipients=[assignee], kind="ticket_assigned")
-            ticket_index_after_commit(ticket.pk)
     except IntegrityError:
         if idempotency_key:
             # The key was used before (a replay, or another request won the race): the
