@@ -25,7 +25,7 @@ import copy
 from django.utils.translation import gettext_lazy as _
 
 from serviceloop.core.audit_redaction import REDACTED, rows_about
-from serviceloop.core.services.notifications import notify
+from serviceloop.core.services.notifications import Message, notify_many
 from serviceloop.desk.models import Ticket
 from serviceloop.desk.models.mail import ticket_email_headers
 from serviceloop.desk.models.tickets import confidential_cleared
@@ -81,30 +81,46 @@ def ticket_notify(
     may be told (see the module docstring): the cleared get the message as it is, with its
     link; an uncleared requester of a public message gets it without the title and the link.
     Must run inside the change's transaction, like ``notify``."""
+    return notify_many(
+        ticket_messages(
+            ticket=ticket, recipients=recipients, kind=kind, context=context, public=public,
+            dedupe_key=dedupe_key,
+        )
+    )  # fmt: skip
+
+
+def ticket_messages(
+    *,
+    ticket: Ticket,
+    recipients,
+    kind: str,
+    context: dict | None = None,
+    public: bool = False,
+    dedupe_key: str = "",
+) -> list[Message]:
+    """The messages ``ticket_notify`` sends, for a change that sends several at once
+    (``notify_many``)."""
     context = dict(context or {})
-    url = f"/desk/tickets/{ticket.reference}/"
     headers = ticket_email_headers(ticket)
     cleared, apart = notification_audience(ticket, recipients, public=public)
-    sent = []
+    messages = []
     if cleared:
-        sent += notify(
-            recipients=cleared,
-            kind=kind,
-            context={**context, "ticket": ticket},
-            url=url,
-            dedupe_key=dedupe_key,
-            email_headers=headers,
-        )
+        messages.append(
+            Message(
+                recipients=cleared, kind=kind, context={**context, "ticket": ticket},
+                url=f"/desk/tickets/{ticket.reference}/", dedupe_key=dedupe_key,
+                email_headers=headers,
+            )
+        )  # fmt: skip
     if apart:
-        sent += notify(
-            recipients=apart,
-            kind=kind,
-            context={**context, "ticket": ticket_without_title(ticket)},
-            url="",
-            dedupe_key=dedupe_key,
-            email_headers=headers,
-        )
-    return sent
+        messages.append(
+            Message(
+                recipients=apart, kind=kind,
+                context={**context, "ticket": ticket_without_title(ticket)}, url="",
+                dedupe_key=dedupe_key, email_headers=headers,
+            )
+        )  # fmt: skip
+    return messages
 
 
 def audit_rows_hidden(*, user, events) -> set[int]:

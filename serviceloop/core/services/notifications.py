@@ -4,6 +4,7 @@
 its deliveries after the transaction commits (a rolled-back change notifies nobody).
 """
 
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -53,43 +54,78 @@ def notify(
     replaced by each notification's id when the e-mail is built, so a Message-ID can be
     unique per notification and stable across retried deliveries.
     """
+    return notify_many(
+        [
+            Message(
+                recipients=recipients, kind=kind, context=context or {}, url=url,
+                dedupe_key=dedupe_key, email_headers=email_headers or {},
+            )
+        ]
+    )  # fmt: skip
+
+
+@dataclass
+class Message:
+    """What ``notify`` takes, for ``notify_many``."""
+
+    recipients: list
+    kind: str
+    context: dict = field(default_factory=dict)
+    url: str = ""
+    dedupe_key: str = ""
+    email_headers: dict = field(default_factory=dict)
+
+
+def notify_many(messages: list[Message]) -> list[Notification]:
+    """``notify`` for several messages of one change (a new ticket tells its requester and
+    its agent): the notifications without a dedupe key are inserted in one statement and
+    their deliveries in another, so the change's transaction stays short."""
     from serviceloop.core.tasks import deliver_notification
 
-    context = context or {}
-    email_headers = dict(email_headers or {})
-    for name, value in email_headers.items():
-        if "\n" in name or "\r" in name or "\n" in str(value) or "\r" in str(value):
-            raise ValueError(f"an e-mail header holds a line break: {name}")
-    created = []
     now = timezone.now()
-    for recipient in {r.pk: r for r in recipients if r is not None and r.is_active}.values():
-        subject, body = _render(kind, context, recipient)
-        notification = Notification(
-            recipient=recipient,
-            kind=kind,
-            subject=subject,
-            body=body,
-            url=url,
-            created_at=now,
-            dedupe_key=dedupe_key,
-            email_headers=email_headers,
-        )
-        if dedupe_key:
-            if Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists():
+    plain, created = [], []
+    for message in messages:
+        headers = dict(message.email_headers or {})
+        for name, value in headers.items():
+            if "\n" in name or "\r" in name or "\n" in str(value) or "\r" in str(value):
+                raise ValueError(f"an e-mail header holds a line break: {name}")
+        people = {r.pk: r for r in message.recipients if r is not None and r.is_active}
+        for recipient in people.values():
+            subject, body = _render(message.kind, message.context, recipient)
+            notification = Notification(
+                recipient=recipient,
+                kind=message.kind,
+                subject=subject,
+                body=body,
+                url=message.url,
+                created_at=now,
+                dedupe_key=message.dedupe_key,
+                email_headers=headers,
+            )
+            if not message.dedupe_key:
+                plain.append(notification)
+                continue
+            key = message.dedupe_key
+            if Notification.objects.filter(recipient=recipient, dedupe_key=key).exists():
                 continue
             try:
                 with transaction.atomic():
                     notification.save()
             except IntegrityError:
                 continue  # another worker notified this recipient a moment ago
-        else:
-            notification.save()
-        if recipient.email:
-            Delivery.objects.create(
-                notification=notification, channel="email", address=recipient.email
-            )
-            transaction.on_commit(lambda pk=notification.pk: deliver_notification(pk), robust=True)
-        created.append(notification)
+            created.append(notification)
+    if plain:
+        created += Notification.objects.bulk_create(plain)
+    deliveries = [
+        Delivery(notification=n, channel="email", address=n.recipient.email)
+        for n in created
+        if n.recipient.email
+    ]
+    if deliveries:
+        Delivery.objects.bulk_create(deliveries)
+        for delivery in deliveries:
+            pk = delivery.notification_id
+            transaction.on_commit(lambda pk=pk: deliver_notification(pk), robust=True)
     return created
 
 

@@ -19,7 +19,8 @@ from serviceloop.core.audit import audit_record
 from serviceloop.core.models import Organisation, Team, User
 from serviceloop.core.numbering import reference_allocate
 from serviceloop.core.roles import Capability
-from serviceloop.desk.confidential import ticket_notify
+from serviceloop.core.services.notifications import notify_many
+from serviceloop.desk.confidential import ticket_messages
 from serviceloop.desk.lifecycle import AGENT, Status
 from serviceloop.desk.models import (
     Category,
@@ -212,9 +213,14 @@ def ticket_create(
             for event in events:
                 event.ticket = ticket
             TicketEvent.objects.bulk_create(events)
-            ticket_notify(ticket=ticket, recipients=[requester], kind="ticket_created", public=True)
+            messages = ticket_messages(
+                ticket=ticket, recipients=[requester], kind="ticket_created", public=True
+            )
             if assignee is not None and assignee != actor:
-                ticket_notify(ticket=ticket, recipients=[assignee], kind="ticket_assigned")
+                messages += ticket_messages(
+                    ticket=ticket, recipients=[assignee], kind="ticket_assigned"
+                )
+            notify_many(messages)  # the requester's and the agent's in one INSERT
             ticket_index_after_commit(ticket.pk)
             # Last: the audit chain's head stays locked until the commit, for every writer.
             audit_record(
