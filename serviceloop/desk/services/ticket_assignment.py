@@ -134,17 +134,7 @@ def ticket_unassign_uncleared(*, actor, ticket: Ticket, now=None) -> User | None
         agent = ticket.assignee
         if agent is None or ticket_cleared(ticket, agent):
             return None
-        ticket.assignee = None
-        ticket_event(
-            ticket,
-            EventKind.ASSIGNED,
-            actor=actor,
-            at=now,
-            from_value=agent.pk,
-            to_value="",
-            team=ticket.team_id,
-            reason=NOT_CLEARED,
-        )
+        _unassign(ticket, actor=actor, now=now, reason=NOT_CLEARED)
         sla_changes = ticket_save_with_sla(ticket, now)
         audit_record(
             actor=actor,
@@ -180,6 +170,21 @@ def ticket_unassign_refused(ticket: Ticket, *, actor, now, refused: list[str]) -
     history row says why (``"not qualified"`` and the refusals) and
     ``ticket.assignment_warnings`` tells the person who changed it. Recategorising is never
     refused because of who holds the ticket. Returns the audit payload's part."""
+    agent = _unassign(ticket, actor=actor, now=now, reason=NOT_QUALIFIED, refused=refused)
+    ticket.assignment_warnings = [
+        _(
+            "%(person)s may not work tickets of this category: the ticket is back with its "
+            "team, unassigned."
+        )
+        % {"person": agent},
+        *refused,
+    ]
+    return {"assignee": [agent.pk, None], "reason": NOT_QUALIFIED}
+
+
+def _unassign(ticket: Ticket, *, actor, now, reason: str, **extra) -> User:
+    """Take the locked ticket from its agent (it stays with its team): the history row says
+    why (``reason`` and ``extra``). Returns the agent; the caller saves the ticket."""
     agent = ticket.assignee
     ticket.assignee = None
     ticket_event(
@@ -190,15 +195,7 @@ def ticket_unassign_refused(ticket: Ticket, *, actor, now, refused: list[str]) -
         from_value=agent.pk,
         to_value="",
         team=ticket.team_id,
-        reason=NOT_QUALIFIED,
-        refused=refused,
+        reason=reason,
+        **extra,
     )
-    ticket.assignment_warnings = [
-        _(
-            "%(person)s may not work tickets of this category: the ticket is back with its "
-            "team, unassigned."
-        )
-        % {"person": agent},
-        *refused,
-    ]
-    return {"assignee": [agent.pk, None], "reason": NOT_QUALIFIED}
+    return agent
