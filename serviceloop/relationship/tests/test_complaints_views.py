@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from serviceloop.core.navigation import entries_for
@@ -168,7 +169,9 @@ def test_staff_close_with_the_answer_given_in_the_close_form(people, client_for,
         {
             "target": "closed",
             "accepted": "no",
-            "acceptance_date": complaint.received_at.date().isoformat(),
+            # the answer came today (local date: the response was given today, and a date
+            # before the response is refused)
+            "acceptance_date": timezone.localdate().isoformat(),
             "acceptance_note": "Still unhappy",
         },
     )
