@@ -239,6 +239,11 @@ def _result(definition, value, num, den) -> KpiResult:
     )
 
 
+def _figure(definition, num, den) -> KpiResult:
+    """The result of ``definition`` from its aggregated numerator and denominator."""
+    return _result(definition, _value(definition, num, den), num, den)
+
+
 def _in_period(record_set: RecordSet, start, end) -> QuerySet:
     date = record_set.date_field
     return record_set.queryset().filter(**{f"{date}__gte": start, f"{date}__lt": end})
@@ -265,20 +270,16 @@ def _group_figures(definitions, record_set, start, end, slice_, by=None):
     if by is None:
         figures = rows.aggregate(**aggregates)
         return {
-            d.code: _result(
-                d, _value(d, figures[f"k{i}_num"], figures[f"k{i}_den"]),
-                figures[f"k{i}_num"], figures[f"k{i}_den"],
-            )
+            d.code: _figure(d, figures[f"k{i}_num"], figures[f"k{i}_den"])
             for i, d in enumerate(definitions)
-        }  # fmt: skip
+        }
     column = record_set.slices[by]
     out = {d.code: [] for d in definitions}
     for row in rows.order_by().values(column).annotate(**aggregates):
         for i, d in enumerate(definitions):
             if not row[f"k{i}_n"]:
                 continue
-            num, den = row[f"k{i}_num"], row[f"k{i}_den"]
-            out[d.code].append((row[column], _result(d, _value(d, num, den), num, den)))
+            out[d.code].append((row[column], _figure(d, row[f"k{i}_num"], row[f"k{i}_den"])))
     return out
 
 

@@ -62,6 +62,24 @@ def _period_key(date_field: str, periods) -> Case:
     )
 
 
+def _aggregates(definitions) -> dict:
+    """The aggregates of definitions sharing one query (a lone definition's denominator goes
+    in WHERE, as ``engine._group_figures`` puts it)."""
+    single = len(definitions) == 1
+    out = {}
+    for i, definition in enumerate(definitions):
+        out.update(engine._aggregates(definition, f"k{i}_", with_denominator=not single))
+    return out
+
+
+def _results(definitions, row: dict) -> dict:
+    """``{code: KpiResult}`` from one row of the aggregates of ``_aggregates``."""
+    return {
+        d.code: engine._figure(d, row[f"k{i}_num"], row[f"k{i}_den"])
+        for i, d in enumerate(definitions)
+    }
+
+
 def _empty(aggregates: dict) -> dict:
     """What an aggregate query over no rows returns: 0 for counts, NULL for the others."""
     return {name: 0 if isinstance(a, Count) else None for name, a in aggregates.items()}
@@ -77,12 +95,9 @@ def _grouped(definitions, record_set, periods, slice_) -> list[dict]:
         .filter(**{f"{date}__gte": first, f"{date}__lt": last})
         .filter(_slice_q(record_set, slice_))
     )
-    single = len(definitions) == 1
-    if single:  # the denominator in WHERE, as engine._group_figures does
+    if len(definitions) == 1:  # the denominator in WHERE, as engine._group_figures does
         rows = rows.filter(filter_q(record_set, definitions[0].denominator_filter))
-    aggregates = {}
-    for i, definition in enumerate(definitions):
-        aggregates.update(engine._aggregates(definition, f"k{i}_", with_denominator=not single))
+    aggregates = _aggregates(definitions)
     figures = {i: _empty(aggregates) for i in range(len(periods))}
     grouped = (
         rows.annotate(_period=_period_key(date, periods))
@@ -93,21 +108,7 @@ def _grouped(definitions, record_set, periods, slice_) -> list[dict]:
     for row in grouped:
         if row["_period"] is not None:
             figures[row["_period"]] = row
-    out = []
-    for i in range(len(periods)):
-        row = figures[i]
-        out.append(
-            {
-                d.code: engine._result(
-                    d,
-                    engine._value(d, row[f"k{k}_num"], row[f"k{k}_den"]),
-                    row[f"k{k}_num"],
-                    row[f"k{k}_den"],
-                )
-                for k, d in enumerate(definitions)
-            }
-        )
-    return out
+    return [_results(definitions, figures[i]) for i in range(len(periods))]
 
 
 def kpi_evaluate_periods(definitions, periods, slice=None) -> list[dict]:  # noqa: A002
@@ -142,16 +143,11 @@ def kpi_evaluate_by(definitions, start, end, by: str, keys, slice=None) -> dict:
     for source, members in shared.items():
         record_set = SOURCES[source]
         grouped = engine._group_figures(members, record_set, start, end, slice_, by=by)
-        empty = None
+        empty = _results(members, _empty(_aggregates(members)))  # a key without a record
         for definition in members:
             found = dict(grouped[definition.code])
             for key in keys:
-                if key in found:
-                    out[key][definition.code] = found[key]
-                    continue
-                if empty is None:  # what a set without a record gives: an empty period's
-                    empty = engine._group_figures(members, record_set, start, start, slice_)
-                out[key][definition.code] = empty[definition.code]
+                out[key][definition.code] = found.get(key, empty[definition.code])
     if alone:
         for key in keys:
             out[key].update(engine.kpi_evaluate_many(alone, start, end, {**slice_, by: key}))
