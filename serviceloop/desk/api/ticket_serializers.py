@@ -80,7 +80,7 @@ class TicketSerializer(serializers.ModelSerializer):
         equal), written out: the API answers every write with it and lists pages of it, and
         building and running the 29 fields cost a sixth of a ticket create's CPU."""
         zone = timezone.get_current_timezone()
-        out = {
+        return {  # in Meta.fields' order
             "id": str(ticket.uuid),
             "reference": ticket.reference,
             "kind": _text(ticket.kind),
@@ -98,20 +98,19 @@ class TicketSerializer(serializers.ModelSerializer):
             "assignee": _related(ticket.assignee, "uuid"),
             "is_major": bool(ticket.is_major),
             "source": _text(ticket.source),
+            "created_at": _instant(ticket.created_at, zone),
+            "updated_at": _instant(ticket.updated_at, zone),
+            "first_response_at": _instant(ticket.first_response_at, zone),
+            "resolved_at": _instant(ticket.resolved_at, zone),
+            "closed_at": _instant(ticket.closed_at, zone),
+            "resolution": ticket.resolution,
+            "response_due_at": _instant(ticket.response_due_at, zone),
+            "resolution_due_at": _instant(ticket.resolution_due_at, zone),
+            "response_breached": bool(ticket.response_breached),
+            "resolution_breached": bool(ticket.resolution_breached),
+            "sla_paused": bool(ticket.sla_paused),
+            "version": ticket.version,
         }
-        for name in DATETIMES:
-            out[name] = _instant(getattr(ticket, name), zone)
-        out["resolution"] = ticket.resolution
-        out["response_due_at"] = _instant(ticket.response_due_at, zone)
-        out["resolution_due_at"] = _instant(ticket.resolution_due_at, zone)
-        out["response_breached"] = bool(ticket.response_breached)
-        out["resolution_breached"] = bool(ticket.resolution_breached)
-        out["sla_paused"] = bool(ticket.sla_paused)
-        out["version"] = ticket.version
-        return {name: out[name] for name in self.Meta.fields}
-
-
-DATETIMES = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
 
 
 def _text(value):

@@ -59,12 +59,8 @@ def sla_recompute(*, since, until=None, now=None, dry_run=False, batch=500) -> R
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         rows = Ticket.objects.filter(pk__in=chunk).values_list(*TICKET_FIELDS)
-        events_by_ticket: dict[int, list] = {}
-        events = TicketEvent.objects.filter(ticket_id__in=chunk).order_by("at", "id")
-        for event in events.values_list(*EVENT_FIELDS):
-            event = EventRow(*event)
-            events_by_ticket.setdefault(event.ticket_id, []).append(event)
-        found = []  # (reference, changes) of the tickets whose figures differ
+        events_by_ticket = _events_by_ticket(chunk)
+        found = []  # (id, reference, changes) of the tickets whose figures differ
         for values in rows:
             # Read as a row, not a model instance: most tickets change nothing.
             ticket = SimpleNamespace(**dict(zip(TICKET_FIELDS, values, strict=True)))
@@ -96,11 +92,7 @@ def _store(ticket_ids: list[int], now, versions: dict) -> dict[int, dict]:
         stored = list(
             Ticket.objects.select_for_update(of=("self",)).filter(pk__in=ticket_ids).order_by("pk")
         )
-        events_by_ticket: dict[int, list] = {}
-        events = TicketEvent.objects.filter(ticket_id__in=ticket_ids).order_by("at", "id")
-        for event in events.values_list(*EVENT_FIELDS):
-            event = EventRow(*event)
-            events_by_ticket.setdefault(event.ticket_id, []).append(event)
+        events_by_ticket = _events_by_ticket(ticket_ids)
         changed = {}
         for ticket in stored:
             ticket.sla_version = _version(versions, ticket.sla_version_id)
@@ -118,6 +110,16 @@ def _store(ticket_ids: list[int], now, versions: dict) -> dict[int, dict]:
                 ]
             )
     return {pk: changes for pk, (_ticket, changes) in changed.items()}
+
+
+def _events_by_ticket(ticket_ids) -> dict[int, list[EventRow]]:
+    """The histories of ``ticket_ids`` in one query, as the clock reads them, in order."""
+    out: dict[int, list] = {}
+    events = TicketEvent.objects.filter(ticket_id__in=ticket_ids).order_by("at", "id")
+    for values in events.values_list(*EVENT_FIELDS):
+        event = EventRow(*values)
+        out.setdefault(event.ticket_id, []).append(event)
+    return out
 
 
 def _save_sla_fields(tickets) -> None:
